@@ -7,6 +7,7 @@ that `edge-lstm --help` and the TensorFlow-free commands start fast and never im
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 
 import click
