@@ -45,9 +45,14 @@ class LazyGroup(click.Group):
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
             return super().invoke(ctx)
-        except EdgeLstmError as exc:
+        except Exception as exc:
+            # Domain errors of every package carry their exit code; anything else is a bug and
+            # keeps its traceback.
+            code = getattr(type(exc), "exit_code", None)
+            if not isinstance(exc, EdgeLstmError) and not isinstance(code, int):
+                raise
             click.echo(f"error: {exc}", err=True)
-            sys.exit(exc.exit_code)
+            sys.exit(code)
 
 
 def _module_exists(target: str) -> bool:

@@ -1,0 +1,216 @@
+"""Keras (3 or tf_keras) -> full-integer int8 .tflite with one fused LSTM op per layer.
+
+A Keras 3 ``LSTM`` never converts to TFLite's fused ``UNIDIRECTIONAL_SEQUENCE_LSTM``: the
+converter emits a WHILE loop and int8 calibration crashes. The same layers built with tf_keras
+do convert. So every model is described layer by layer (``quantize.support``), rebuilt as a
+tf_keras model with batch size 1 and the same weights, checked against the original in float,
+and only then converted. The op list of the result is verified before anything is written.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from quantize.errors import BadModelFileError, ConversionError, UnsupportedModelError
+from quantize.support import ModelSpec, describe_model
+from quantize.tflite_ir import parse_model
+
+# Max abs difference between the user's float model and its tf_keras rebuild: both compute
+# the same float32 graph, so only summation-order rounding may differ (observed ~1e-7).
+REBUILD_TOLERANCE = 1e-4
+
+ACCEPTED_OPS = {
+    "UNIDIRECTIONAL_SEQUENCE_LSTM",
+    "STRIDED_SLICE",
+    "RESHAPE",
+    "FULLY_CONNECTED",
+    "SOFTMAX",
+    "QUANTIZE",
+    "DEQUANTIZE",
+}
+
+
+def _quiet_tensorflow() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
+
+
+@dataclass
+class ConvertResult:
+    tflite: bytes
+    spec: ModelSpec
+    rebuild_max_abs_diff: float
+    float_model: Any  # the tf_keras rebuild, batch size 1
+
+
+def load_keras_model(path: str | Path) -> Any:
+    """Load a .keras, .h5 or SavedModel folder, from Keras 3 or tf_keras."""
+    _quiet_tensorflow()
+    path = Path(path)
+    if not path.exists():
+        raise BadModelFileError(f"{path} does not exist")
+    errors: list[str] = []
+    loaders = []
+    if path.is_dir():
+        loaders = [_load_tf_keras]
+    elif path.suffix == ".keras":
+        loaders = [_load_keras3, _load_tf_keras]
+    elif path.suffix in (".h5", ".hdf5"):
+        loaders = [_load_tf_keras, _load_keras3]
+    else:
+        raise BadModelFileError(
+            f"{path}: unknown model format; give a .keras file, an .h5 file or a SavedModel folder"
+        )
+    for loader in loaders:
+        try:
+            return loader(path)
+        except Exception as exc:  # each Keras flavour fails in its own way on the other's files
+            errors.append(f"{loader.__name__[6:]}: {type(exc).__name__}: {str(exc)[:200]}")
+    raise BadModelFileError(f"cannot load {path} as a Keras model ({'; '.join(errors)})")
+
+
+def _load_keras3(path: Path) -> Any:
+    import keras
+
+    return keras.models.load_model(path, compile=False)
+
+
+def _load_tf_keras(path: Path) -> Any:
+    import tf_keras
+
+    return tf_keras.models.load_model(path, compile=False)
+
+
+def rebuild_tf_keras(spec: ModelSpec) -> Any:
+    """The same network as tf_keras layers with batch size 1 (the fused op needs it)."""
+    _quiet_tensorflow()
+    import tf_keras
+
+    inputs = tf_keras.Input(shape=(spec.timesteps, spec.features), batch_size=1)
+    x = inputs
+    for layer in spec.layers:
+        if layer.kind == "lstm":
+            keras_layer = tf_keras.layers.LSTM(
+                layer.config["units"],
+                return_sequences=layer.config["return_sequences"],
+                use_bias=layer.config["use_bias"],
+                name=layer.name,
+            )
+        elif layer.kind == "dense":
+            keras_layer = tf_keras.layers.Dense(
+                layer.config["units"],
+                activation=layer.config["activation"],
+                use_bias=layer.config["use_bias"],
+                name=layer.name,
+            )
+        else:
+            keras_layer = tf_keras.layers.Softmax(name=layer.name)
+        x = keras_layer(x)
+        if layer.weights:
+            keras_layer.set_weights(layer.weights)
+    return tf_keras.Model(inputs, x)
+
+
+def _predict(model: Any, x: np.ndarray) -> np.ndarray:
+    """Batch-1 float prediction that works for both Keras flavours without progress noise."""
+    outputs = [np.asarray(model(x[i : i + 1], training=False)) for i in range(len(x))]
+    return np.concatenate(outputs, axis=0)
+
+
+def check_calibration(x: np.ndarray, spec: ModelSpec) -> np.ndarray:
+    from quantize.errors import BadDataError
+
+    if x.dtype != np.float32:
+        if np.issubdtype(x.dtype, np.floating):
+            x = x.astype(np.float32)
+        else:
+            raise BadDataError(
+                f"calibration data must be float (got {x.dtype}): int8 data has no scale to "
+                "calibrate from; give the float inputs the model was trained on"
+            )
+    if x.ndim != 3 or x.shape[1:] != (spec.timesteps, spec.features):
+        raise BadDataError(
+            f"calibration data has shape {list(x.shape)}; the model needs "
+            f"[N, {spec.timesteps}, {spec.features}]"
+        )
+    if len(x) == 0:
+        raise BadDataError("calibration data has no samples")
+    if not np.all(np.isfinite(x)):
+        raise BadDataError("calibration data contains NaN or Inf; clean it first")
+    return x
+
+
+def convert_keras(model: Any, calib_x: np.ndarray, samples: int = 200) -> ConvertResult:
+    """Convert an in-memory Keras model; ``calib_x`` is float32 [N, T, F]."""
+    _quiet_tensorflow()
+    import tensorflow as tf
+
+    spec = describe_model(model)
+    calib_x = check_calibration(calib_x, spec)[:samples]
+    rebuilt = rebuild_tf_keras(spec)
+    check_x = calib_x[: min(len(calib_x), 16)]
+    diff = float(np.max(np.abs(_predict(model, check_x) - _predict(rebuilt, check_x))))
+    if not diff <= REBUILD_TOLERANCE:
+        raise ConversionError(
+            f"the rebuilt model differs from the original by {diff:.3g} (max abs) on the "
+            "calibration data; the layers are not a plain chain edge-lstm can rebuild"
+        )
+
+    def representative() -> Iterator[list[np.ndarray]]:
+        for i in range(len(calib_x)):
+            yield [calib_x[i : i + 1]]
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(rebuilt)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = tf.int8
+    converter.inference_output_type = tf.int8
+    try:
+        tflite = bytes(converter.convert())
+    except Exception as exc:
+        raise ConversionError(f"the TFLite converter failed: {str(exc).splitlines()[0]}") from None
+    verify_ops(tflite, spec)
+    return ConvertResult(tflite=tflite, spec=spec, rebuild_max_abs_diff=diff, float_model=rebuilt)
+
+
+def verify_ops(tflite: bytes, spec: ModelSpec) -> None:
+    """Refuse a conversion result that is not one fused LSTM per layer with int8 I/O."""
+    model = parse_model(tflite, source="the converted model")
+    ops = model.opcodes
+    unexpected = sorted(set(ops) - ACCEPTED_OPS)
+    if unexpected:
+        raise ConversionError(
+            f"the converter produced ops edge-lstm does not accept: {', '.join(unexpected)}"
+        )
+    fused = ops.count("UNIDIRECTIONAL_SEQUENCE_LSTM")
+    if fused != spec.lstm_count:
+        raise ConversionError(
+            f"expected {spec.lstm_count} fused UNIDIRECTIONAL_SEQUENCE_LSTM ops, got {fused}"
+        )
+    if model.input.dtype != "int8" or model.output.dtype != "int8":
+        raise ConversionError(
+            f"input/output types are {model.input.dtype}/{model.output.dtype}, expected int8"
+        )
+
+
+def float_predict(model: Any, x: np.ndarray) -> np.ndarray:
+    return _predict(model, x.astype(np.float32))
+
+
+__all__ = [
+    "ConvertResult",
+    "UnsupportedModelError",
+    "check_calibration",
+    "convert_keras",
+    "float_predict",
+    "load_keras_model",
+    "rebuild_tf_keras",
+    "verify_ops",
+]
