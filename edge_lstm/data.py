@@ -1,0 +1,229 @@
+"""Data files and built-in datasets: the one place that turns a user's file into arrays.
+
+Formats (docs/data.md):
+- ``.npz`` with ``x`` [N, T, F] (float32: quantized here with the model's input scale and zero
+  point; int8: already quantized, used as is) and optional ``y``: [N] integer labels or [N, K]
+  float targets.
+- ``.csv`` with a header row: feature columns ``x_<t>_<f>`` (every t < T, f < F), optional target
+  columns ``y`` (integer label) or ``y_<k>`` (float targets); one sample per row.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from edge_lstm.errors import BadInputError
+
+BUILTIN_DATASETS = ("digits", "sine")
+
+
+@dataclass
+class Dataset:
+    x: np.ndarray  # [N, T, F] float32 or int8
+    y: np.ndarray | None  # [N] int64 labels, [N, K] float32 targets, or None
+    source: str
+
+    @property
+    def is_classification(self) -> bool:
+        return self.y is not None and self.y.ndim == 1
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def take(self, limit: int | None) -> Dataset:
+        if limit is None:
+            return self
+        y = None if self.y is None else self.y[:limit]
+        return Dataset(self.x[:limit], y, self.source)
+
+
+def load_data(path: str | Path) -> Dataset:
+    path = Path(path)
+    if not path.exists():
+        raise BadInputError(f"data file {path} does not exist")
+    if path.suffix == ".npz":
+        return _load_npz(path)
+    if path.suffix == ".csv":
+        return _load_csv(path)
+    raise BadInputError(f"{path}: unknown data format; give an .npz or .csv file (docs/data.md)")
+
+
+def _load_npz(path: Path) -> Dataset:
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {key: archive[key] for key in archive.files}
+    except Exception as exc:
+        raise BadInputError(f"{path} is not a readable .npz file ({type(exc).__name__})") from None
+    if "x" not in arrays:
+        raise BadInputError(f"{path} has no array 'x' (found: {', '.join(arrays) or 'none'})")
+    return validate(arrays["x"], arrays.get("y"), str(path))
+
+
+def _load_csv(path: Path) -> Dataset:
+    with path.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    if len(rows) < 2:
+        raise BadInputError(f"{path} needs a header row and at least one sample row")
+    header = [name.strip() for name in rows[0]]
+    x_cols: dict[tuple[int, int], int] = {}
+    y_label: int | None = None
+    y_cols: dict[int, int] = {}
+    for col, name in enumerate(header):
+        if m := re.fullmatch(r"x_(\d+)_(\d+)", name):
+            x_cols[(int(m[1]), int(m[2]))] = col
+        elif name == "y":
+            y_label = col
+        elif m := re.fullmatch(r"y_(\d+)", name):
+            y_cols[int(m[1])] = col
+        else:
+            raise BadInputError(
+                f"{path}: column '{name}' is not x_<t>_<f>, y or y_<k> (docs/data.md)"
+            )
+    if not x_cols:
+        raise BadInputError(f"{path} has no x_<t>_<f> columns")
+    steps = max(t for t, _ in x_cols) + 1
+    features = max(f for _, f in x_cols) + 1
+    missing = [(t, f) for t in range(steps) for f in range(features) if (t, f) not in x_cols]
+    if missing:
+        t, f = missing[0]
+        raise BadInputError(f"{path} lacks column x_{t}_{f} ({len(missing)} columns missing)")
+    try:
+        table = np.array([[float(v) for v in row] for row in rows[1:] if row], dtype=np.float64)
+    except ValueError as exc:
+        raise BadInputError(f"{path}: a value is not a number ({exc})") from None
+    if table.shape[1] != len(header):
+        raise BadInputError(f"{path}: rows have {table.shape[1]} values, header {len(header)}")
+    order = [x_cols[(t, f)] for t in range(steps) for f in range(features)]
+    x = table[:, order].reshape(len(table), steps, features).astype(np.float32)
+    y: np.ndarray | None = None
+    if y_label is not None:
+        y = table[:, y_label]
+    elif y_cols:
+        y = table[:, [y_cols[k] for k in sorted(y_cols)]].astype(np.float32)
+    return validate(x, y, str(path))
+
+
+def validate(x: np.ndarray, y: np.ndarray | None, source: str) -> Dataset:
+    if x.ndim != 3:
+        raise BadInputError(f"{source}: x has shape {list(x.shape)}; expected [N, T, F]")
+    if len(x) == 0:
+        raise BadInputError(f"{source}: x has no samples")
+    if x.dtype == np.int8:
+        pass
+    elif np.issubdtype(x.dtype, np.floating):
+        if not np.all(np.isfinite(x)):
+            bad = int(np.sum(~np.isfinite(x)))
+            raise BadInputError(f"{source}: x contains {bad} NaN/Inf values; clean the data")
+        x = x.astype(np.float32)
+    else:
+        raise BadInputError(
+            f"{source}: x has dtype {x.dtype}; give float32 (quantized by edge-lstm) or int8"
+        )
+    if y is not None:
+        if len(y) != len(x):
+            raise BadInputError(f"{source}: y has {len(y)} rows but x has {len(x)} samples")
+        if y.ndim == 1:
+            if np.issubdtype(y.dtype, np.floating):
+                if not np.all(np.isfinite(y)) or np.any(y != np.round(y)):
+                    raise BadInputError(
+                        f"{source}: y is 1-D but not integer labels; give regression targets "
+                        "as [N, K]"
+                    )
+            y = y.astype(np.int64)
+        elif y.ndim == 2:
+            y = y.astype(np.float32)
+            if not np.all(np.isfinite(y)):
+                raise BadInputError(f"{source}: y contains NaN/Inf")
+        else:
+            raise BadInputError(f"{source}: y has shape {list(y.shape)}; expected [N] or [N, K]")
+    return Dataset(x, y, source)
+
+
+def quantize_input(x: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
+    """float -> int8 the way the user's firmware must: round half away from zero, saturate."""
+    if x.dtype == np.int8:
+        return x
+    scaled = x.astype(np.float64) / float(scale)
+    rounded = np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)
+    return np.clip(rounded + zero_point, -128, 127).astype(np.int8)
+
+
+def check_shape(dataset: Dataset, timesteps: int, features: int, what: str = "data") -> None:
+    if dataset.x.shape[1:] != (timesteps, features):
+        raise BadInputError(
+            f"{dataset.source}: {what} has shape {list(dataset.x.shape)}; the model needs "
+            f"[N, {timesteps}, {features}]"
+        )
+
+
+def builtin_dataset(name: str, seed: int = 0) -> tuple[Dataset, Dataset]:
+    """(train, test) of a dataset that ships with a package or is generated: nothing downloads."""
+    if name == "digits":
+        from sklearn.datasets import load_digits
+
+        digits = load_digits()
+        x = (digits.images / 16.0).astype(np.float32)  # [N, 8, 8]: rows as time steps
+        y = digits.target.astype(np.int64)
+    elif name == "sine":
+        x, y = _sine_forecast(seed)
+    else:
+        raise BadInputError(
+            f"unknown dataset '{name}'; built-in: {', '.join(BUILTIN_DATASETS)}, or give a path"
+        )
+    order = np.random.default_rng(seed).permutation(len(x))
+    split = int(round(len(x) * 0.8))
+    train, test = order[:split], order[split:]
+    return (
+        Dataset(x[train], y[train], f"{name}:train"),
+        Dataset(x[test], y[test], f"{name}:test"),
+    )
+
+
+def _sine_forecast(seed: int, count: int = 1500, steps: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """Noisy two-tone signals; the target is the next sample (a one-step forecast)."""
+    rng = np.random.default_rng(seed + 1)
+    t = np.arange(steps + 1, dtype=np.float64)
+    freq = rng.uniform(0.05, 0.25, size=(count, 2))
+    phase = rng.uniform(0, 2 * np.pi, size=(count, 2))
+    amp = rng.uniform(0.3, 1.0, size=(count, 2))
+    signal = (amp[:, :1] * np.sin(2 * np.pi * freq[:, :1] * t + phase[:, :1])) + (
+        amp[:, 1:] * np.sin(2 * np.pi * freq[:, 1:] * t + phase[:, 1:])
+    )
+    signal += rng.normal(0, 0.02, size=signal.shape)
+    x = signal[:, :steps, None].astype(np.float32)
+    y = signal[:, steps:].astype(np.float32)
+    return x, y
+
+
+def save_npz(path: str | Path, **arrays: np.ndarray) -> None:
+    """Write an .npz atomically: a crash never leaves a half-written file behind."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".npz")
+    os.close(fd)
+    try:
+        np.savez(tmp, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_atomic(path: str | Path, data: bytes | str) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.encode() if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
