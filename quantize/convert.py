@@ -10,6 +10,7 @@ and only then converted. The op list of the result is verified before anything i
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,7 +174,9 @@ def convert_keras(model: Any, calib_x: np.ndarray, samples: int = 200) -> Conver
     converter.inference_input_type = tf.int8
     converter.inference_output_type = tf.int8
     try:
-        tflite = bytes(converter.convert())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # it warns about input statistics it ignores
+            tflite = bytes(converter.convert())
     except Exception as exc:
         raise ConversionError(f"the TFLite converter failed: {str(exc).splitlines()[0]}") from None
     verify_ops(tflite, spec)
@@ -201,7 +204,8 @@ def verify_ops(tflite: bytes, spec: ModelSpec) -> None:
 
 
 def float_predict(model: Any, x: np.ndarray) -> np.ndarray:
-    return _predict(model, x.astype(np.float32))
+    """Batched float prediction with the user's original model (any batch size)."""
+    return np.asarray(model.predict(x.astype(np.float32), batch_size=256, verbose=0))
 
 
 __all__ = [

@@ -1,0 +1,146 @@
+"""Train an LSTM classifier or regressor with Keras 3: the model a user would bring.
+
+Training is deterministic for a seed (seeded initializers, shuffling and op determinism), so a
+demo run or a test reproduces the same weights on the same machine.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from edge_lstm.data import Dataset, builtin_dataset, load_data, save_npz
+from edge_lstm.errors import BadInputError
+
+
+@dataclass
+class TrainResult:
+    model_path: Path
+    train_path: Path
+    test_path: Path
+    float_test_score: dict[str, float]
+    epochs: int
+    classes: int | None
+
+
+def split(dataset: Dataset, seed: int, test_fraction: float = 0.2) -> tuple[Dataset, Dataset]:
+    order = np.random.default_rng(seed).permutation(len(dataset))
+    cut = int(round(len(dataset) * (1 - test_fraction)))
+    if cut == 0 or cut == len(dataset):
+        raise BadInputError(f"{dataset.source}: too few samples ({len(dataset)}) to split")
+
+    def part(idx: np.ndarray, tag: str) -> Dataset:
+        y = None if dataset.y is None else dataset.y[idx]
+        return Dataset(dataset.x[idx], y, f"{dataset.source}:{tag}")
+
+    return part(order[:cut], "train"), part(order[cut:], "test")
+
+
+def load_training_data(name_or_path: str, seed: int) -> tuple[Dataset, Dataset]:
+    if Path(name_or_path).suffix in (".npz", ".csv"):
+        data = load_data(name_or_path)
+        if data.x.dtype != np.float32:
+            raise BadInputError(f"{name_or_path}: training needs float x, got {data.x.dtype}")
+        if data.y is None:
+            raise BadInputError(f"{name_or_path}: training needs targets y")
+        return split(data, seed)
+    return builtin_dataset(name_or_path, seed=seed)
+
+
+def build_model(
+    timesteps: int, features: int, hidden: int, layers: int, outputs: int, classify: bool
+) -> Any:
+    import keras
+
+    model_layers: list[Any] = [keras.Input(shape=(timesteps, features))]
+    for i in range(layers):
+        model_layers.append(keras.layers.LSTM(hidden, return_sequences=i < layers - 1))
+    model_layers.append(keras.layers.Dense(outputs, activation="softmax" if classify else None))
+    model = keras.Sequential(model_layers)
+    if classify:
+        model.compile(
+            optimizer=keras.optimizers.Adam(0.01),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+    else:
+        model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    return model
+
+
+def train(
+    dataset: str,
+    output: Path,
+    hidden: int = 32,
+    layers: int = 1,
+    epochs: int = 30,
+    seed: int = 0,
+    batch_size: int = 32,
+    progress: bool = True,
+) -> TrainResult:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
+    import keras
+    import tensorflow as tf
+
+    if output.suffix != ".keras":
+        raise BadInputError(f"output {output} must end in .keras")
+    train_set, test_set = load_training_data(dataset, seed)
+    assert train_set.y is not None and test_set.y is not None
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+    classify = train_set.y.ndim == 1
+    outputs = int(train_set.y.max()) + 1 if classify else int(train_set.y.shape[1])
+    _, timesteps, features = train_set.x.shape
+    model = build_model(timesteps, features, hidden, layers, outputs, classify)
+    callbacks = [_progress_callback(epochs)] if progress else []
+    model.fit(
+        train_set.x,
+        train_set.y,
+        epochs=epochs,
+        batch_size=batch_size,
+        shuffle=True,
+        verbose=0,
+        callbacks=callbacks,
+    )
+    predictions = model.predict(test_set.x, verbose=0)
+    from edge_lstm.metrics import score
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(f".{output.stem}.tmp.keras")
+    model.save(tmp)
+    os.replace(tmp, output)
+    train_path = output.with_name(f"{output.stem}.train.npz")
+    test_path = output.with_name(f"{output.stem}.test.npz")
+    save_npz(train_path, x=train_set.x, y=train_set.y)
+    save_npz(test_path, x=test_set.x, y=test_set.y)
+    return TrainResult(
+        model_path=output,
+        train_path=train_path,
+        test_path=test_path,
+        float_test_score=score(predictions, test_set.y),
+        epochs=epochs,
+        classes=outputs if classify else None,
+    )
+
+
+def _progress_callback(epochs: int) -> Any:
+    """One tqdm bar over the epochs, with the loss, instead of Keras' per-batch logging."""
+    import keras
+    from tqdm import tqdm
+
+    bar = tqdm(total=epochs, desc="train", unit="epoch", leave=False)
+
+    def on_epoch_end(epoch: int, logs: Any = None) -> None:
+        loss = (logs or {}).get("loss")
+        if loss is not None:
+            bar.set_postfix(loss=f"{loss:.4f}")
+        bar.update(1)
+
+    return keras.callbacks.LambdaCallback(
+        on_epoch_end=on_epoch_end, on_train_end=lambda logs=None: bar.close()
+    )
