@@ -21,13 +21,15 @@ def _define(name: str, value: int | str, comment: str = "") -> str:
     return f"{text}  /* {comment} */" if comment else text
 
 
-
 def _layout_lines(layout: p.Layout) -> list[str]:
     lines = [f"/* {layout.name}: {layout.size} bytes, little-endian */"]
     for field, offset in layout.offsets.items():
         lines.append(
-            _define(f"EL_PROTO_{layout.name}_OFF_{field.upper()}", f"{offset}u",
-                    layout.c_field_type(field))
+            _define(
+                f"EL_PROTO_{layout.name}_OFF_{field.upper()}",
+                f"{offset}u",
+                layout.c_field_type(field),
+            )
         )
     lines.append(_define(f"EL_PROTO_{layout.name}_SIZE", f"{layout.size}u"))
     return lines

@@ -35,20 +35,30 @@ class Frame:
 class FrameError(ValueError):
     """A received frame failed a check; ``code`` is the ErrorCode the firmware would report."""
 
-    def __init__(self, code: ErrorCode, message: str, seq: int | None = None) -> None:
+    def __init__(
+        self, code: ErrorCode, message: str, seq: int | None = None,
+        version: int | None = None,
+    ) -> None:
         super().__init__(f"{code.name}: {message}")
         self.code = code
         self.seq = seq
+        self.version = version  # set once the CRC has vouched for the header
+        self.data = b""  # the encoded bytes, when a FrameReader saw them
 
 
 def encode_raw(frame: Frame) -> bytes:
     """Header, payload and CRC, before COBS."""
     if len(frame.payload) > MAX_PAYLOAD:
         raise ValueError(f"payload of {len(frame.payload)} bytes exceeds {MAX_PAYLOAD}")
-    body = HEADER.pack(
-        version=frame.version, type=frame.type, seq=frame.seq & 0xFFFF,
-        length=len(frame.payload),
-    ) + frame.payload
+    body = (
+        HEADER.pack(
+            version=frame.version,
+            type=frame.type,
+            seq=frame.seq & 0xFFFF,
+            length=len(frame.payload),
+        )
+        + frame.payload
+    )
     return body + crc32(body).to_bytes(CRC_SIZE, "little")
 
 
@@ -60,24 +70,31 @@ def encode_frame(frame: Frame) -> bytes:
 def parse_raw(raw: bytes, accept: Collection[int] | None = None) -> Frame:
     """Check a COBS-decoded frame: size, CRC, version, length field, then (optionally) type."""
     if len(raw) < FRAME_OVERHEAD:
-        raise FrameError(ErrorCode.TOO_SHORT, f"{len(raw)} bytes, a frame has at least "
-                         f"{FRAME_OVERHEAD}")
+        raise FrameError(
+            ErrorCode.TOO_SHORT, f"{len(raw)} bytes, a frame has at least {FRAME_OVERHEAD}"
+        )
     head = HEADER.unpack(raw)
     body, trailer = raw[:-CRC_SIZE], raw[-CRC_SIZE:]
     expected = int.from_bytes(trailer, "little")
     actual = crc32(body)
     if actual != expected:
-        raise FrameError(ErrorCode.BAD_CRC, f"CRC 0x{actual:08X} != 0x{expected:08X}",
-                         head["seq"])
+        raise FrameError(ErrorCode.BAD_CRC, f"CRC 0x{actual:08X} != 0x{expected:08X}", head["seq"])
     if head["version"] != PROTOCOL_VERSION:
-        raise FrameError(ErrorCode.BAD_VERSION, f"version {head['version']}, expected "
-                         f"{PROTOCOL_VERSION}", head["seq"])
-    payload = body[HEADER.size:]
+        raise FrameError(
+            ErrorCode.BAD_VERSION,
+            f"version {head['version']}, expected {PROTOCOL_VERSION}",
+            head["seq"],
+        )
+    payload = body[HEADER.size :]
     if head["length"] != len(payload):
-        raise FrameError(ErrorCode.BAD_LENGTH, f"length field {head['length']} but "
-                         f"{len(payload)} payload bytes", head["seq"])
+        raise FrameError(
+            ErrorCode.BAD_LENGTH,
+            f"length field {head['length']} but {len(payload)} payload bytes",
+            head["seq"],
+        )
     if accept is not None and head["type"] not in accept:
-        raise FrameError(ErrorCode.UNKNOWN_TYPE, f"type 0x{head['type']:02X}", head["seq"])
+        raise FrameError(ErrorCode.UNKNOWN_TYPE, f"type 0x{head['type']:02X}", head["seq"],
+                         head["version"])
     return Frame(type=head["type"], seq=head["seq"], payload=payload, version=head["version"])
 
 
@@ -116,13 +133,14 @@ class FrameReader:
                 continue
             self._append(part)
             if self._overflow:
-                events.append(FrameError(ErrorCode.TOO_LONG, f"more than {self._max_frame} "
-                                         "bytes"))
+                events.append(FrameError(ErrorCode.TOO_LONG, f"more than {self._max_frame} bytes"))
             elif self._pending:
                 try:
-                    events.append(parse_encoded(bytes(self._pending), self._max_frame,
-                                                self._accept))
+                    events.append(
+                        parse_encoded(bytes(self._pending), self._max_frame, self._accept)
+                    )
                 except FrameError as err:
+                    err.data = bytes(self._pending)
                     events.append(err)
             self._pending.clear()
             self._overflow = False

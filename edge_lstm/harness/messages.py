@@ -65,13 +65,19 @@ class DeviceInfo:
 
 def encode_info(info: DeviceInfo) -> bytes:
     fixed = INFO.pack(
-        version=info.version, reserved=0, timesteps=info.timesteps, features=info.features,
-        output_bytes=info.output_bytes, max_request=info.max_request,
+        version=info.version,
+        reserved=0,
+        timesteps=info.timesteps,
+        features=info.features,
+        output_bytes=info.output_bytes,
+        max_request=info.max_request,
         bench_max_runs=info.bench_max_runs,
         input_scale_bits=_bits_from_float(info.input_scale),
         input_zero_point=info.input_zero_point,
         output_scale_bits=_bits_from_float(info.output_scale),
-        output_zero_point=info.output_zero_point, ram_bytes=info.ram_bytes, cpu_hz=info.cpu_hz,
+        output_zero_point=info.output_zero_point,
+        ram_bytes=info.ram_bytes,
+        cpu_hz=info.cpu_hz,
         model_sha256=bytes.fromhex(info.model_sha256),
     )
     strings = b""
@@ -100,14 +106,20 @@ def decode_info(payload: bytes) -> DeviceInfo:
     if pos != len(payload):
         raise PayloadError(f"INFO: {len(payload) - pos} unexpected trailing bytes")
     return DeviceInfo(
-        version=fields["version"], timesteps=fields["timesteps"], features=fields["features"],
-        output_bytes=fields["output_bytes"], max_request=fields["max_request"],
+        version=fields["version"],
+        timesteps=fields["timesteps"],
+        features=fields["features"],
+        output_bytes=fields["output_bytes"],
+        max_request=fields["max_request"],
         bench_max_runs=fields["bench_max_runs"],
         input_scale=_float_from_bits(fields["input_scale_bits"]),
         input_zero_point=fields["input_zero_point"],
         output_scale=_float_from_bits(fields["output_scale_bits"]),
-        output_zero_point=fields["output_zero_point"], ram_bytes=fields["ram_bytes"],
-        cpu_hz=fields["cpu_hz"], model_sha256=fields["model_sha256"].hex(), **strings,
+        output_zero_point=fields["output_zero_point"],
+        ram_bytes=fields["ram_bytes"],
+        cpu_hz=fields["cpu_hz"],
+        model_sha256=fields["model_sha256"].hex(),
+        **strings,
     )
 
 
@@ -129,8 +141,7 @@ def decode_timed(payload: bytes, output_bytes: int) -> Timed:
     if len(payload) != expected:
         raise PayloadError(f"result of {len(payload)} bytes, expected {expected}")
     assert INFER_RESULT.size == OUTPUT_RESULT.size
-    return Timed(cycles=INFER_RESULT.unpack(payload)["cycles"],
-                 output=payload[INFER_RESULT.size :])
+    return Timed(cycles=INFER_RESULT.unpack(payload)["cycles"], output=payload[INFER_RESULT.size :])
 
 
 @dataclass(frozen=True)
@@ -163,14 +174,19 @@ class BenchResult:
 
 
 def encode_bench_result(result: BenchResult) -> bytes:
-    return BENCH_RESULT.pack(runs=result.runs, reserved=0, min=result.min,
-                             median=result.median, max=result.max, total=result.total)
+    return BENCH_RESULT.pack(
+        runs=result.runs,
+        reserved=0,
+        min=result.min,
+        median=result.median,
+        max=result.max,
+        total=result.total,
+    )
 
 
 def decode_bench_result(payload: bytes) -> BenchResult:
     if len(payload) != BENCH_RESULT.size:
-        raise PayloadError(f"BENCH_RESULT of {len(payload)} bytes, expected "
-                           f"{BENCH_RESULT.size}")
+        raise PayloadError(f"BENCH_RESULT of {len(payload)} bytes, expected {BENCH_RESULT.size}")
     fields = BENCH_RESULT.unpack(payload)
     del fields["reserved"]
     return BenchResult(**fields)
@@ -193,8 +209,10 @@ class ErrorReply:
 
 def encode_error(reply: ErrorReply) -> bytes:
     text = reply.detail.encode("ascii", errors="replace")[:MAX_ERROR_TEXT]
-    return ERROR.pack(code=reply.code, request_type=reply.request_type, reserved=0,
-                      aux=reply.aux) + text
+    return (
+        ERROR.pack(code=reply.code, request_type=reply.request_type, reserved=0, aux=reply.aux)
+        + text
+    )
 
 
 def decode_error(payload: bytes) -> ErrorReply:
@@ -202,6 +220,9 @@ def decode_error(payload: bytes) -> ErrorReply:
         fields = ERROR.unpack(payload)
     except ValueError as err:
         raise PayloadError(str(err)) from err
-    return ErrorReply(code=fields["code"], request_type=fields["request_type"],
-                      aux=fields["aux"],
-                      detail=payload[ERROR.size :].decode("ascii", errors="replace"))
+    return ErrorReply(
+        code=fields["code"],
+        request_type=fields["request_type"],
+        aux=fields["aux"],
+        detail=payload[ERROR.size :].decode("ascii", errors="replace"),
+    )

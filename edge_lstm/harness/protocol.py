@@ -52,9 +52,7 @@ class MsgType(IntEnum):
     ERROR = 0xFF
 
 
-REQUEST_TYPES: frozenset[int] = frozenset(
-    t for t in MsgType if not t & RESPONSE_FLAG
-)
+REQUEST_TYPES: frozenset[int] = frozenset(t for t in MsgType if not t & RESPONSE_FLAG)
 
 
 def response_type(request: int) -> int:
@@ -82,8 +80,16 @@ LINK_ERRORS: frozenset[int] = frozenset(
     {ErrorCode.BAD_CRC, ErrorCode.BAD_COBS, ErrorCode.TOO_LONG, ErrorCode.TOO_SHORT}
 )
 
-_C_TYPES = {"B": "uint8", "b": "int8", "H": "uint16", "h": "int16", "I": "uint32",
-            "i": "int32", "Q": "uint64", "q": "int64"}
+_C_TYPES = {
+    "B": "uint8",
+    "b": "int8",
+    "H": "uint16",
+    "h": "int16",
+    "I": "uint32",
+    "i": "int32",
+    "Q": "uint64",
+    "q": "int64",
+}
 
 
 @dataclass(frozen=True)
@@ -190,7 +196,14 @@ ERROR = Layout(
 ERROR_MAX = ERROR.size + MAX_ERROR_TEXT
 
 LAYOUTS: tuple[Layout, ...] = (
-    HEADER, INFO, INFER_RESULT, STEP_DONE, OUTPUT_RESULT, BENCH_REQUEST, BENCH_RESULT, ERROR
+    HEADER,
+    INFO,
+    INFER_RESULT,
+    STEP_DONE,
+    OUTPUT_RESULT,
+    BENCH_REQUEST,
+    BENCH_RESULT,
+    ERROR,
 )
 
 #: Scalar constants emitted into el_protocol.h, as EL_PROTO_<name>.

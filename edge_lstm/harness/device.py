@@ -1,0 +1,142 @@
+"""A connected board running the edge-lstm firmware app: the API validation is built on.
+
+Every method is one request/response exchange over a Link; a request that the device refuses
+raises DeviceError with the device's error code and text, a link that stays broken raises
+LinkError.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from edge_lstm.errors import EdgeLstmError
+from edge_lstm.harness import messages as m
+from edge_lstm.harness.link import (
+    DEFAULT_BAUD,
+    HELLO_TIMEOUT,
+    REQUEST_TIMEOUT,
+    RETRIES,
+    RUN_TIMEOUT,
+    Link,
+    LinkStats,
+    Trace,
+)
+from edge_lstm.harness.protocol import INFO_MAX, PROTOCOL_VERSION, MsgType, response_type
+
+
+class DeviceError(EdgeLstmError):
+    """The device answered a request with ERROR (bad input for this model, model failure)."""
+
+    def __init__(self, request: MsgType, reply: m.ErrorReply) -> None:
+        super().__init__(f"device refused {request.name}: {reply.name} ({reply.detail}, "
+                         f"aux={reply.aux})")
+        self.request = request
+        self.reply = reply
+
+
+class Device:
+    """One board, reached through a serial port URL (see harness.link for the forms)."""
+
+    def __init__(
+        self,
+        port_url: str,
+        baud: int = DEFAULT_BAUD,
+        trace: Trace | None = None,
+        *,
+        retries: int = RETRIES,
+        request_timeout: float = REQUEST_TIMEOUT,
+        run_timeout: float = RUN_TIMEOUT,
+        hello_timeout: float = HELLO_TIMEOUT,
+        link: Link | None = None,
+    ) -> None:
+        self.link = link if link is not None else Link(
+            port_url, baud, trace=trace, retries=retries, request_timeout=request_timeout
+        )
+        self.run_timeout = run_timeout
+        self.hello_timeout = hello_timeout
+        self.info: m.DeviceInfo | None = None
+
+    def close(self) -> None:
+        self.link.close()
+
+    def __enter__(self) -> Device:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def stats(self) -> LinkStats:
+        return self.link.stats
+
+    # -- the API --------------------------------------------------------------------------
+
+    def hello(self) -> m.DeviceInfo:
+        """Ask the device what it is; the answer also sizes the other requests."""
+        timeout = max(self.hello_timeout, self.link.timeout_for(0, INFO_MAX))
+        payload = self._call(MsgType.HELLO, b"", timeout)
+        info = m.decode_info(payload)
+        if info.version != PROTOCOL_VERSION:
+            raise EdgeLstmError(f"device reports protocol version {info.version}, expected "
+                                f"{PROTOCOL_VERSION}")
+        self.info = info
+        return info
+
+    def reset(self) -> None:
+        """Model state back to its initial value (h = zero point, c = 0); steps to 0."""
+        self._call(MsgType.RESET, b"", self.link.timeout_for(0, 0))
+
+    def infer(self, x: np.ndarray) -> tuple[np.ndarray, int]:
+        """Run one whole sequence from a reset state: (int8 output, cycles of the model call)."""
+        info = self._info()
+        data = self._int8_bytes(x, info.input_bytes, "input sequence (T*F)")
+        timeout = self.link.timeout_for(len(data), info.output_bytes + 4, 1, self.run_timeout)
+        timed = m.decode_timed(self._call(MsgType.INFER, data, timeout), info.output_bytes)
+        return np.frombuffer(timed.output, dtype=np.int8).copy(), timed.cycles
+
+    def step(self, x_t: np.ndarray) -> m.StepDone:
+        """Feed one time step to the streaming state: its cycles and the steps since reset."""
+        info = self._info()
+        data = self._int8_bytes(x_t, info.features, "time step (F)")
+        timeout = self.link.timeout_for(len(data), 8, 1, self.run_timeout / max(1, info.timesteps))
+        return m.decode_step_done(self._call(MsgType.STEP, data, timeout))
+
+    def output(self) -> tuple[np.ndarray, int]:
+        """The head applied to the current streaming state: (int8 output, cycles)."""
+        info = self._info()
+        timeout = self.link.timeout_for(0, info.output_bytes + 4, 1, self.run_timeout)
+        timed = m.decode_timed(self._call(MsgType.OUTPUT, b"", timeout), info.output_bytes)
+        return np.frombuffer(timed.output, dtype=np.int8).copy(), timed.cycles
+
+    def bench(self, n: int, x: np.ndarray | None = None) -> m.BenchResult:
+        """Run ``n`` inferences of ``x`` (default: every input at its zero point); cycle stats."""
+        info = self._info()
+        if not 1 <= n <= info.bench_max_runs:
+            raise EdgeLstmError(f"bench runs must be 1..{info.bench_max_runs}, got {n}")
+        if x is None:
+            x = np.full(info.input_bytes, info.input_zero_point, dtype=np.int8)
+        data = self._int8_bytes(x, info.input_bytes, "input sequence (T*F)")
+        payload = m.encode_bench_request(n, data)
+        timeout = self.link.timeout_for(len(payload), 24, n, self.run_timeout)
+        return m.decode_bench_result(self._call(MsgType.BENCH, payload, timeout))
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _info(self) -> m.DeviceInfo:
+        return self.info if self.info is not None else self.hello()
+
+    @staticmethod
+    def _int8_bytes(x: np.ndarray, size: int, what: str) -> bytes:
+        arr = np.asarray(x)
+        if arr.dtype != np.int8:
+            raise EdgeLstmError(f"{what} must be int8 (quantized), got {arr.dtype}")
+        if arr.size != size:
+            raise EdgeLstmError(f"{what} must have {size} values, got shape {arr.shape}")
+        return np.ascontiguousarray(arr).tobytes()
+
+    def _call(self, request: MsgType, payload: bytes, timeout: float) -> bytes:
+        answer = self.link.request(request, payload, timeout=timeout)
+        if answer.type == MsgType.ERROR:
+            raise DeviceError(request, m.decode_error(answer.payload))
+        assert answer.type == response_type(request)
+        return answer.payload

@@ -1,0 +1,250 @@
+"""The host end of the serial link: framed requests with timeouts, retries and resync.
+
+Any pyserial URL works: a device (/dev/ttyACM0), a pseudo-terminal (/dev/pts/N, as QEMU's
+``-serial pty`` gives), ``socket://host:port``, ``rfc2217://``, ``loop://``.
+
+Recovery rules (docs/protocol.md): each request goes out as ``00 COBS(frame) 00``, the leading
+delimiter ending whatever partial frame the device holds. When no valid answer arrives in time,
+or the answer is damaged, or the device reports a damaged request (a link-class ERROR), the
+*same bytes* are sent again, with the same sequence number: the device answers a repeat of the
+request it handled last from its cache, without running the model again.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+
+import serial
+
+from edge_lstm.errors import EXIT_MISSING_TOOL, EdgeLstmError
+from edge_lstm.harness import cobs
+from edge_lstm.harness.framing import Frame, FrameError, FrameReader, encode_frame
+from edge_lstm.harness.protocol import (
+    FRAME_OVERHEAD,
+    LINK_ERRORS,
+    PROTOCOL_VERSION,
+    ErrorCode,
+    MsgType,
+    response_type,
+)
+
+#: First contact: a board may still be booting, or an emulator opening its pty.
+HELLO_TIMEOUT = 2.0
+#: Turnaround allowed for any request, on top of transfer and model time.
+REQUEST_TIMEOUT = 1.0
+#: Allowance for one model run (INFER, each BENCH run); emulators are slow.
+RUN_TIMEOUT = 5.0
+#: The line time at the nominal baud rate is multiplied by this.
+TRANSFER_MARGIN = 2.0
+#: Resends of one request before giving up.
+RETRIES = 5
+#: Granularity of waiting for bytes.
+READ_SLICE = 0.02
+DEFAULT_BAUD = 115200
+
+Trace = Callable[[str], None]
+
+
+class LinkError(EdgeLstmError):
+    """No valid answer after every retry: the device is absent, hung, or the line is broken."""
+
+    exit_code = EXIT_MISSING_TOOL
+
+
+class ProtocolVersionError(EdgeLstmError):
+    """The device speaks another protocol version: its firmware is from another edge-lstm."""
+
+
+@dataclass
+class LinkStats:
+    """Counters a report can show; a clean link has zero in all but the first two."""
+
+    frames_sent: int = 0  # first sends and resends
+    frames_received: int = 0  # valid frames, stale ones included
+    retries: int = 0  # resends of a request
+    timeouts: int = 0  # waits that ended with no valid answer
+    bad_frames: int = 0  # received frames failing COBS/size/CRC checks
+    link_errors: int = 0  # link-class ERRORs: the device received a damaged request
+    stale_frames: int = 0  # valid frames answering an earlier request (late duplicates)
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def line_time(n_bytes: int, baud: int) -> float:
+    """Seconds to move ``n_bytes`` at ``baud`` with 8N1 framing (10 bits a byte)."""
+    return n_bytes * 10.0 / baud
+
+
+def hexdump(data: bytes, width: int = 16) -> str:
+    lines = []
+    for offset in range(0, len(data), width):
+        chunk = data[offset : offset + width]
+        lines.append(f"  {offset:04x}  {chunk.hex(' ')}")
+    return "\n".join(lines) if lines else "  (empty)"
+
+
+def _type_name(msg_type: int) -> str:
+    try:
+        return MsgType(msg_type).name
+    except ValueError:
+        return f"0x{msg_type:02X}"
+
+
+class Link:
+    """A framed request/response channel over one serial port."""
+
+    def __init__(
+        self,
+        port_url: str,
+        baud: int = DEFAULT_BAUD,
+        *,
+        trace: Trace | None = None,
+        retries: int = RETRIES,
+        request_timeout: float = REQUEST_TIMEOUT,
+        port: serial.SerialBase | None = None,
+    ) -> None:
+        """Open ``port_url`` (or adopt an already open ``port``, e.g. one wrapped by a test)."""
+        try:
+            self._port = port if port is not None else serial.serial_for_url(
+                port_url, baudrate=baud, timeout=READ_SLICE, write_timeout=10.0
+            )
+        except (serial.SerialException, ValueError) as err:
+            raise LinkError(f"cannot open serial port {port_url!r}: {err}") from err
+        self.port_url = port_url
+        self.baud = baud
+        self.retries = retries
+        self.request_timeout = request_timeout
+        self.stats = LinkStats()
+        self._trace = trace
+        self._reader = FrameReader()
+        self._seq = random.randrange(0x10000)  # a fresh host never matches a stale cache
+
+    # -- lifetime -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._port.close()
+
+    def __enter__(self) -> Link:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- requests -------------------------------------------------------------------------
+
+    def timeout_for(self, request_bytes: int, response_bytes: int, runs: int = 0,
+                    run_timeout: float = RUN_TIMEOUT) -> float:
+        """Time to wait for one answer: turnaround + both transfers with margin + model runs."""
+        wire = cobs.max_encoded_size(FRAME_OVERHEAD + request_bytes) + \
+            cobs.max_encoded_size(FRAME_OVERHEAD + response_bytes) + 3
+        return (self.request_timeout + TRANSFER_MARGIN * line_time(wire, self.baud)
+                + runs * run_timeout)
+
+    def request(
+        self,
+        msg_type: int,
+        payload: bytes = b"",
+        *,
+        timeout: float | None = None,
+        retries: int | None = None,
+    ) -> Frame:
+        """Send one request and return its answer: the response frame, or a final ERROR frame.
+
+        Raises LinkError when no valid answer came after ``retries`` resends, and
+        ProtocolVersionError when the device answers in another protocol version.
+        """
+        retries = self.retries if retries is None else retries
+        if timeout is None:
+            timeout = self.timeout_for(len(payload), 0)
+        seq = self._seq
+        self._seq = (self._seq + 1) & 0xFFFF
+        frame = Frame(type=msg_type, seq=seq, payload=payload)
+        wire = bytes([cobs.DELIMITER]) + encode_frame(frame)
+        reason = ""
+        for attempt in range(retries + 1):
+            if attempt:
+                self.stats.retries += 1
+                self._log(f"retry {attempt}/{retries} of {_type_name(msg_type)} seq={seq}: "
+                          f"{reason}")
+            self._send(frame, wire)
+            answer, reason = self._await(msg_type, seq, timeout)
+            if answer is not None:
+                return answer
+        raise LinkError(
+            f"{self.port_url}: no valid answer to {_type_name(msg_type)} after "
+            f"{retries + 1} attempts (last: {reason}); is the firmware running and the port "
+            "right?"
+        )
+
+    def resync(self) -> None:
+        """Drop what is buffered either side: a delimiter out, pending input discarded."""
+        self._port.write(bytes([cobs.DELIMITER]))
+        self._port.reset_input_buffer()
+        self._reader.discard()
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _send(self, frame: Frame, wire: bytes) -> None:
+        self.stats.frames_sent += 1
+        if self._trace is not None:
+            self._log(f">> {_type_name(frame.type)} seq={frame.seq} len={len(frame.payload)} "
+                      f"wire={len(wire)}\n{hexdump(wire)}")
+        try:
+            self._port.write(wire)
+        except serial.SerialException as err:
+            raise LinkError(f"{self.port_url}: write failed: {err}") from err
+
+    def _await(self, msg_type: int, seq: int, timeout: float) -> tuple[Frame | None, str]:
+        """Read until the answer to (msg_type, seq), a reason to resend, or the timeout."""
+        deadline = time.monotonic() + timeout
+        expected = response_type(msg_type)
+        while time.monotonic() < deadline:
+            try:
+                data = self._port.read(max(1, self._port.in_waiting))
+            except serial.SerialException as err:
+                raise LinkError(f"{self.port_url}: read failed: {err}") from err
+            if not data:
+                continue
+            resend = ""
+            for event in self._reader.feed(data):
+                if isinstance(event, FrameError):
+                    self._on_bad_frame(event)
+                    resend = f"damaged answer ({event.code.name})"
+                    continue
+                self.stats.frames_received += 1
+                self._trace_in(event)
+                if event.type == MsgType.ERROR and event.payload[:1] and \
+                        event.payload[0] in LINK_ERRORS:
+                    self.stats.link_errors += 1
+                    name = ErrorCode(event.payload[0]).name
+                    resend = f"device received a damaged request ({name})"
+                elif event.seq == seq and event.type in (expected, MsgType.ERROR):
+                    return event, ""
+                else:
+                    self.stats.stale_frames += 1
+            if resend:
+                return None, resend
+        self.stats.timeouts += 1
+        return None, f"no answer in {timeout:.2f} s"
+
+    def _on_bad_frame(self, error: FrameError) -> None:
+        self._log(f"<< bad frame: {error}\n{hexdump(error.data)}")
+        if error.code is ErrorCode.BAD_VERSION and error.version is not None:
+            raise ProtocolVersionError(
+                f"{self.port_url}: the device speaks protocol version {error.version}, this "
+                f"edge-lstm speaks {PROTOCOL_VERSION}: export and flash the firmware again"
+            )
+        self.stats.bad_frames += 1
+
+    def _trace_in(self, frame: Frame) -> None:
+        if self._trace is not None:
+            self._log(f"<< {_type_name(frame.type)} seq={frame.seq} len={len(frame.payload)}\n"
+                      f"{hexdump(frame.payload)}")
+
+    def _log(self, text: str) -> None:
+        if self._trace is not None:
+            self._trace(text)
