@@ -1,0 +1,64 @@
+"""`edge-lstm build`: compile an exported firmware folder and report its size against the board."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from edge_lstm.errors import BadInputError, MissingToolError
+from targets.errors import TargetError
+
+
+@contextmanager
+def target_errors() -> Iterator[None]:
+    """Turn targets' errors into the CLI's: a missing tool or device exits 3, the rest 2."""
+    try:
+        yield
+    except TargetError as exc:
+        if exc.kind == "missing_tool":
+            raise MissingToolError(str(exc)) from exc
+        raise BadInputError(str(exc)) from exc
+
+
+@click.command(name="build")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--board", "board_name", default=None,
+              help="Board name (default: the one recorded in DIR/edge_lstm.json).")
+@click.option("--opt", default=None, help="Optimisation flags passed as OPT=, e.g. -O3 or -Os.")
+@click.option("-j", "--jobs", default=2, show_default=True, help="Parallel compile jobs.")
+@click.option("--json", "as_json", is_flag=True, help="Print the size report as JSON.")
+def build(directory: Path, board_name: str | None, opt: str | None, jobs: int,
+          as_json: bool) -> None:
+    """Compile DIR (an exported firmware folder) into DIR/build/firmware.elf/.bin/.hex.
+
+    Refuses (exit 2) when the image does not fit the board's flash or RAM.
+
+    \b
+    Example:
+      edge-lstm build out/firmware --json
+    """
+    from targets.build import build_project
+    from targets.registry import get_board
+
+    with target_errors():
+        board = get_board(board_name) if board_name else None
+        result = build_project(directory, board=board, jobs=jobs, opt=opt)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2))
+        return
+    s = result.sizes
+    b = result.board
+    click.echo(f"built {result.elf} for {b.name}")
+    click.echo(f"  text {s.text}  rodata {s.rodata}  data {s.data}  bss {s.bss}  "
+               f"stack {s.stack}")
+    if b.is_host:
+        click.echo(f"  flash {result.flash_bytes} B, RAM {result.ram_bytes} B (host: no limit)")
+    else:
+        click.echo(f"  flash {result.flash_bytes} / {b.flash_bytes} B "
+                   f"({100 * result.flash_bytes / b.flash_bytes:.1f}%), "
+                   f"RAM {result.ram_bytes} / {b.ram_bytes} B "
+                   f"({100 * result.ram_bytes / b.ram_bytes:.1f}%)")

@@ -1,0 +1,45 @@
+"""`edge-lstm flash`: put a built firmware on a board (emulated boards: start QEMU)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from edge_lstm.commands.build import target_errors
+
+
+@click.command(name="flash")
+@click.argument("target", type=click.Path(exists=True, path_type=Path))
+@click.option("--board", "board_name", default=None,
+              help="Board name (default: DIR/edge_lstm.json, else qemu-cortex-m4).")
+@click.option("--tool", type=click.Choice(["pyocd", "openocd"]), default=None,
+              help="Debug-probe tool for real boards (default: the board's).")
+@click.option("--port", default=None, help="Bootloader serial port (bossac boards).")
+@click.option("--dry-run", is_flag=True, help="Print what would be done and stop.")
+def flash(target: Path, board_name: str | None, tool: str | None, port: str | None,
+          dry_run: bool) -> None:
+    """Flash TARGET (a built firmware folder or an ELF) to a board.
+
+    On an emulated board this starts QEMU, prints `serial: /dev/pts/N` first and runs until
+    interrupted (Ctrl-C); the host board runs the executable, which prints its own line.
+
+    \b
+    Example:
+      edge-lstm flash out/firmware --board qemu-cortex-m4
+      edge-lstm flash out/firmware --board nucleo-f446re --dry-run
+    """
+    from targets.flash import plan_flash, resolve_board, run_flash
+
+    with target_errors():
+        board = resolve_board(target, board_name)
+        plan = plan_flash(target, board, tool=tool, port=port)
+        if dry_run:
+            click.echo(f"board: {board.name}")
+            click.echo(f"would {plan.description}")
+            click.echo("command: " + " ".join(plan.command))
+            return
+        try:
+            run_flash(plan, on_serial=lambda line: click.echo(line), port=port)
+        except KeyboardInterrupt:
+            pass

@@ -1,0 +1,111 @@
+"""Run a firmware ELF on an emulated board (QEMU MPS2/MPS3) with its UART on a pseudo-terminal.
+
+Under `-icount shift=0,sleep=off` every guest instruction advances virtual time by exactly
+1 ns and an idle (WFI) guest jumps straight to its next timer deadline, so the SysTick-based
+el_bsp_cycles() gives the same instruction count on every run, whatever the host's load.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+
+from targets.errors import MissingToolError, TargetError
+from targets.registry import Board
+
+QEMU = "qemu-system-arm"
+_PTY = re.compile(r"char device redirected to (/dev/pts/\d+)")
+
+
+def qemu_command(elf: Path, board: Board, icount: bool = True, sleep: bool = False) -> list[str]:
+    """The qemu-system-arm command line for ``board`` (documented in docs/boards.md)."""
+    if not board.emulated or board.qemu_machine is None:
+        raise TargetError(f"{board.name} is not an emulated board")
+    command = [QEMU, "-M", board.qemu_machine, "-display", "none", "-monitor", "none",
+               "-kernel", str(elf), "-serial", "pty",
+               "-semihosting-config", "enable=on,target=native"]
+    if icount:
+        command += ["-icount", "shift=0" if sleep else "shift=0,sleep=off"]
+    return command
+
+
+class QemuBoard:
+    """A running emulated board; ``port`` is its UART0 pseudo-terminal.
+
+    ``sleep=True`` lets an idle guest sleep in real time (no host CPU burnt while waiting for
+    input) at the price of counts that vary by up to one SysTick tick between runs.
+    """
+
+    def __init__(self, elf: Path, board: Board, icount: bool = True, sleep: bool = False,
+                 start_timeout: float = 10.0) -> None:
+        self.elf = Path(elf)
+        self.board = board
+        self.command = qemu_command(self.elf, board, icount, sleep)
+        self.start_timeout = start_timeout
+        self.port: str = ""
+        self.output: list[str] = []
+        self._proc: subprocess.Popen[str] | None = None
+        self._reader: threading.Thread | None = None
+        self._found = threading.Event()
+
+    def __enter__(self) -> QemuBoard:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        if shutil.which(QEMU) is None:
+            raise MissingToolError(f"{QEMU} not found: apt-get install qemu-system-arm")
+        if not self.elf.is_file():
+            raise TargetError(f"{self.elf}: no such firmware ELF (build it first)")
+        self._proc = subprocess.Popen(self.command, stdin=subprocess.DEVNULL,
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                      text=True)
+        self._reader = threading.Thread(target=self._read_output, daemon=True)
+        self._reader.start()
+        deadline = time.monotonic() + self.start_timeout
+        while not self._found.wait(0.05):
+            if self._proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise TargetError(f"QEMU did not start ({' '.join(self.command)}):\n"
+                                  + "".join(self.output[-10:]))
+
+    def _read_output(self) -> None:
+        """Collect QEMU's messages (keeps its pipe from filling) and spot the pty line."""
+        assert self._proc is not None and self._proc.stdout is not None
+        for line in self._proc.stdout:
+            self.output.append(line)
+            match = _PTY.search(line)
+            if match and not self.port:
+                self.port = match.group(1)
+                self._found.set()
+
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def wait(self) -> int:
+        """Block until QEMU exits (e.g. a semihosting exit); its exit status."""
+        assert self._proc is not None
+        return self._proc.wait()
+
+    def stop(self) -> None:
+        if self._proc is None:
+            return
+        if self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        if self._reader is not None:
+            self._reader.join(timeout=2)
+        self._proc = None
