@@ -1,0 +1,188 @@
+"""Keras -> int8 .tflite: fused LSTMs from both Keras flavours, refusals, real accuracy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from edge_lstm.cli import main
+from quantize.tflite_ir import read_model
+
+pytestmark = pytest.mark.tf
+
+T, F = 6, 3
+
+
+def _calib(path: Path, n: int = 32, y: np.ndarray | None = None) -> Path:
+    rng = np.random.default_rng(0)
+    arrays = {"x": rng.standard_normal((n, T, F)).astype(np.float32)}
+    if y is not None:
+        arrays["y"] = y
+    np.savez(path, **arrays)
+    return path
+
+
+def _quantize(tmp_path: Path, model_path: Path, calib: Path) -> tuple[int, str, Path]:
+    out = tmp_path / "out.tflite"
+    result = CliRunner().invoke(
+        main, ["quantize", str(model_path), "--calib", str(calib), "-o", str(out), "--json"]
+    )
+    return result.exit_code, result.output, out
+
+
+def test_keras3_and_tf_keras_give_the_same_fused_ops(tmp_path: Path) -> None:
+    import keras
+    import tf_keras
+
+    expected = [
+        "UNIDIRECTIONAL_SEQUENCE_LSTM",
+        "UNIDIRECTIONAL_SEQUENCE_LSTM",
+        "STRIDED_SLICE",
+        "FULLY_CONNECTED",
+        "FULLY_CONNECTED",
+        "SOFTMAX",
+    ]
+    calib = _calib(tmp_path / "calib.npz")
+    for flavour, lib, suffix in (("keras3", keras, ".keras"), ("tf_keras", tf_keras, ".h5")):
+        model = lib.Sequential(
+            [
+                lib.Input(shape=(T, F)),
+                lib.layers.LSTM(8, return_sequences=True),
+                lib.layers.LSTM(5),
+                lib.layers.Dropout(0.2),
+                lib.layers.Dense(7, activation="relu"),
+                lib.layers.Dense(3, activation="softmax"),
+            ]
+        )
+        path = tmp_path / f"{flavour}{suffix}"
+        model.save(path)
+        code, output, out = _quantize(tmp_path, path, calib)
+        assert code == 0, output
+        summary = json.loads(output[output.index("{") :])
+        assert summary["ops"] == expected, flavour
+        assert summary["rebuild_max_abs_diff"] < 1e-5
+        ir = read_model(out)
+        assert ir.opcodes == expected
+        assert ir.input.dtype == "int8" and ir.output.dtype == "int8"
+        assert ir.input.shape == (1, T, F)
+
+
+def _keras3_model(tmp_path: Path, layers: list, name: str = "m.keras") -> Path:
+    import keras
+
+    model = keras.Sequential([keras.Input(shape=(T, F)), *layers])
+    path = tmp_path / name
+    model.save(path)
+    return path
+
+
+def _unsupported_cases():
+    import keras
+
+    L = keras.layers
+    return {
+        "gru": ([L.GRU(4), L.Dense(2)], "GRU"),
+        "bidirectional": ([L.Bidirectional(L.LSTM(4)), L.Dense(2)], "Bidirectional"),
+        "go_backwards": ([L.LSTM(4, go_backwards=True), L.Dense(2)], "go_backwards=True"),
+        "activation": ([L.LSTM(4, activation="relu"), L.Dense(2)], "activation='relu'"),
+        "recurrent_activation": (
+            [L.LSTM(4, recurrent_activation="hard_sigmoid"), L.Dense(2)],
+            "recurrent_activation='hard_sigmoid'",
+        ),
+        "masking": ([L.Masking(), L.LSTM(4), L.Dense(2)], "Masking"),
+        "conv": ([L.Conv1D(4, 3), L.LSTM(4), L.Dense(2)], "Conv1D"),
+        "dense_activation": ([L.LSTM(4), L.Dense(2, activation="tanh")], "activation='tanh'"),
+        "no_lstm": ([L.Flatten(), L.Dense(2)], "Flatten"),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "gru",
+        "bidirectional",
+        "go_backwards",
+        "activation",
+        "recurrent_activation",
+        "masking",
+        "conv",
+        "dense_activation",
+        "no_lstm",
+    ],
+)
+def test_unsupported_models_are_refused_by_name(tmp_path: Path, case: str) -> None:
+    layers, needle = _unsupported_cases()[case]
+    path = _keras3_model(tmp_path, layers)
+    code, output, out = _quantize(tmp_path, path, _calib(tmp_path / "c.npz"))
+    assert code == 2, output
+    assert needle in output
+    assert "Traceback" not in output
+    assert output.strip().startswith("error:") and output.count("\n") == 1
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.tflite")]
+
+
+def test_stateful_and_variable_length_are_refused(tmp_path: Path) -> None:
+    import tf_keras
+
+    stateful = tf_keras.Sequential(
+        [tf_keras.Input(shape=(T, F), batch_size=1), tf_keras.layers.LSTM(4, stateful=True)]
+    )
+    path = tmp_path / "stateful.h5"
+    stateful.save(path)
+    code, output, out = _quantize(tmp_path, path, _calib(tmp_path / "c.npz"))
+    assert code == 2 and "stateful=True" in output and not out.exists()
+
+    import keras
+
+    variable = keras.Sequential([keras.Input(shape=(None, F)), keras.layers.LSTM(4)])
+    path = tmp_path / "variable.keras"
+    variable.save(path)
+    code, output, out = _quantize(tmp_path, path, _calib(tmp_path / "c.npz"))
+    assert code == 2 and "variable time length" in output and not out.exists()
+
+
+def test_bad_calibration_data_is_refused(tmp_path: Path) -> None:
+    import keras
+
+    path = _keras3_model(tmp_path, [keras.layers.LSTM(4), keras.layers.Dense(2)])
+    wrong_shape = tmp_path / "shape.npz"
+    np.savez(wrong_shape, x=np.zeros((4, T + 1, F), np.float32))
+    code, output, _ = _quantize(tmp_path, path, wrong_shape)
+    assert code == 2 and f"[N, {T}, {F}]" in output
+
+    nan = tmp_path / "nan.npz"
+    x = np.zeros((4, T, F), np.float32)
+    x[1, 2, 0] = np.nan
+    np.savez(nan, x=x)
+    code, output, _ = _quantize(tmp_path, path, nan)
+    assert code == 2 and "NaN" in output
+
+
+@pytest.mark.slow
+def test_digits_int8_accuracy_within_one_point_of_float(tmp_path: Path) -> None:
+    """A real dataset that a package ships: scikit-learn's digits as 8 steps x 8 features."""
+    from edge_lstm.data import load_data, quantize_input
+    from edge_lstm.engines import tflm_outputs
+    from edge_lstm.metrics import accuracy
+    from edge_lstm.train import train
+
+    result = train("digits", tmp_path / "digits.keras", hidden=32, epochs=25, progress=False)
+    code, output, out = _quantize(tmp_path, result.model_path, result.train_path)
+    assert code == 0, output
+    test = load_data(result.test_path)
+    ir = read_model(out)
+    y_int8 = tflm_outputs(
+        out.read_bytes(), quantize_input(test.x, ir.input.scale, ir.input.zero_point)
+    )
+    import keras
+
+    y_float = keras.models.load_model(result.model_path).predict(test.x, verbose=0)
+    float_acc, int8_acc = accuracy(y_float, test.y), accuracy(y_int8, test.y)
+    print(f"digits test split: float {float_acc:.4f}, int8 (TFLM) {int8_acc:.4f}")
+    assert float_acc > 0.9
+    assert abs(float_acc - int8_acc) <= 0.01

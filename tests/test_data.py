@@ -1,0 +1,82 @@
+"""Data files: the documented layouts load; wrong shapes, dtypes and NaN are refused clearly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edge_lstm.data import builtin_dataset, load_data, quantize_input
+from edge_lstm.errors import BadInputError
+
+
+def test_npz_float_and_int8(tmp_path: Path) -> None:
+    x = np.arange(2 * 3 * 4, dtype=np.float32).reshape(2, 3, 4)
+    np.savez(tmp_path / "f.npz", x=x, y=np.array([1, 0]))
+    data = load_data(tmp_path / "f.npz")
+    assert data.x.dtype == np.float32 and data.is_classification
+    np.savez(tmp_path / "q.npz", x=x.astype(np.int8), y=np.ones((2, 2), np.float32))
+    data = load_data(tmp_path / "q.npz")
+    assert data.x.dtype == np.int8 and data.y is not None and data.y.shape == (2, 2)
+
+
+def test_csv_layout_matches_npz(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((5, 2, 3)).astype(np.float32)
+    y = np.array([0, 1, 2, 1, 0])
+    names = [f"x_{t}_{f}" for t in range(2) for f in range(3)]
+    # columns deliberately out of order: the header, not the position, decides
+    order = list(reversed(range(6)))
+    lines = [",".join([names[i] for i in order] + ["y"])]
+    for n in range(5):
+        flat = x[n].reshape(-1)
+        lines.append(",".join([repr(float(flat[i])) for i in order] + [str(y[n])]))
+    (tmp_path / "d.csv").write_text("\n".join(lines) + "\n")
+    data = load_data(tmp_path / "d.csv")
+    np.testing.assert_array_equal(data.x, x)
+    np.testing.assert_array_equal(data.y, y)
+
+
+@pytest.mark.parametrize(
+    "arrays, needle",
+    [
+        ({"x": np.zeros((4, 3), np.float32)}, "expected [N, T, F]"),
+        ({"x": np.zeros((4, 3, 2), np.int32)}, "dtype int32"),
+        ({"x": np.full((2, 3, 2), np.nan, np.float32)}, "NaN"),
+        ({"x": np.zeros((2, 3, 2), np.float32), "y": np.zeros(3)}, "y has 3 rows"),
+        ({"x": np.zeros((2, 3, 2), np.float32), "y": np.array([0.5, 1.0])}, "not integer"),
+        ({"y": np.zeros(3)}, "no array 'x'"),
+    ],
+)
+def test_bad_npz_is_refused(tmp_path: Path, arrays: dict, needle: str) -> None:
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(BadInputError, match=None) as info:
+        load_data(tmp_path / "bad.npz")
+    assert needle in str(info.value)
+
+
+def test_bad_files(tmp_path: Path) -> None:
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    with pytest.raises(BadInputError, match="not a readable"):
+        load_data(tmp_path / "junk.npz")
+    with pytest.raises(BadInputError, match="does not exist"):
+        load_data(tmp_path / "missing.npz")
+    (tmp_path / "d.csv").write_text("x_0_0,x_1_1\n1,2\n")
+    with pytest.raises(BadInputError, match="lacks column x_0_1"):
+        load_data(tmp_path / "d.csv")
+
+
+def test_input_quantization_rounds_half_away_from_zero_and_saturates() -> None:
+    # scale 0.5, zero point 3: real r -> r / 0.5 + 3, halves rounded away from zero
+    x = np.array([0.25, -0.25, 0.75, -0.75, 100.0, -100.0, 0.0], np.float32).reshape(1, 7, 1)
+    q = quantize_input(x, 0.5, 3).reshape(-1)
+    assert q.tolist() == [1 + 3, -1 + 3, 2 + 3, -2 + 3, 127, -128, 3]
+
+
+def test_builtin_digits_split_is_deterministic() -> None:
+    train_a, test_a = builtin_dataset("digits", seed=0)
+    train_b, test_b = builtin_dataset("digits", seed=0)
+    assert train_a.x.shape[1:] == (8, 8) and len(train_a) + len(test_a) == 1797
+    np.testing.assert_array_equal(test_a.y, test_b.y)
+    assert float(train_a.x.max()) <= 1.0
