@@ -1,0 +1,765 @@
+"""The native int8 engine: one int8 .tflite (as quantize.ir) -> model/model.c + model/model.h.
+
+The generated C calls the runtime kernels in firmware_gen/runtime (copied next to it) with
+constant parameter structs in flash. Everything the TFLite Micro kernels compute at prepare
+time is computed here instead, with the same float32/double steps, so that the firmware does
+no floating point and gives TFLite Micro's bytes: requantization multipliers and shifts,
+biases with the zero-point corrections folded in (bias - zp * row sum), the cell-state tanh
+scaling, the quantized cell clip, the softmax exp scaling.
+
+The model runs one time step at a time through all stacked LSTM layers (a stacked LSTM is
+causal, so interleaving the layers gives the same integers as running each layer over the
+whole sequence), which makes the RAM the state of each layer plus one shared scratch buffer,
+independent of the sequence length.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from firmware_gen import include_dir
+from firmware_gen.cgen import (
+    STATIC_ASSERT_MACRO,
+    banner,
+    c_int,
+    c_string,
+    const_array,
+    float_bits,
+    include_guard,
+    tool_version,
+)
+from quantize.errors import UnsupportedModelError
+from quantize.ir import Model, Operator, Tensor
+
+RUNTIME_FILES = (
+    "el_nn_types.h",
+    "el_nnfunctions.h",
+    "el_fixedpoint.h",
+    "el_sigmoid_tanh.h",
+    "el_sigmoid_tanh.c",
+    "el_lstm_s8.c",
+    "el_fully_connected_s8.c",
+    "el_softmax_s8.c",
+)
+
+_TFLM_HINT = "export it with `--runtime tflm` instead"
+_GATES = ("input", "forget", "cell", "output")
+# TFLite's LSTM input indices (lstm_shared.h)
+_X, _WX, _WH, _BIAS, _H_STATE, _C_STATE = 0, 1, 5, 12, 18, 19
+_MUST_BE_ABSENT = {
+    9: "peephole",
+    10: "peephole",
+    11: "peephole",
+    16: "projection",
+    17: "projection",
+    20: "layer norm",
+    21: "layer norm",
+    22: "layer norm",
+    23: "layer norm",
+}
+_Q312 = 2.0**-12  # gate pre-activations (Q3.12)
+_Q015 = 2.0**-15  # gate activations (Q0.15)
+
+
+@dataclass
+class NativeExport:
+    """What was written, with the memory figures ``export --json`` reports."""
+
+    model_c: Path
+    model_h: Path
+    runtime_files: list[Path]
+    weights_bytes: int  # const weights, biases and requantization tables (flash)
+    state_bytes: int  # h and c of every LSTM layer (+ the sequence output buffer)
+    scratch_bytes: int  # shared kernel scratch and head activations
+    macs: int  # multiply-accumulates per inference (padded to the kernels' groups of 4)
+    layers: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ram_bytes(self) -> int:
+        return self.state_bytes + self.scratch_bytes
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "runtime": "native",
+            "flash_weights_bytes": self.weights_bytes,
+            "ram_state_bytes": self.state_bytes,
+            "ram_scratch_bytes": self.scratch_bytes,
+            "ram_bytes": self.ram_bytes,
+            "macs_per_inference": self.macs,
+            "layers": self.layers,
+        }
+
+
+# --- TFLite's prepare-time arithmetic -------------------------------------------------------
+
+
+def quantize_multiplier(real: float) -> tuple[int, int]:
+    """TFLite QuantizeMultiplier: real = m * 2^(shift - 31), m in [2^30, 2^31)."""
+    if real == 0.0:
+        return 0, 0
+    q, shift = math.frexp(real)
+    q_fixed = int(math.copysign(math.floor(abs(q) * 2**31 + 0.5), q))  # std::round
+    if q_fixed == 2**31:
+        q_fixed //= 2
+        shift += 1
+    if shift < -31:
+        return 0, 0
+    return q_fixed, shift
+
+
+def _f32(x: float) -> np.float32:
+    return np.float32(x)
+
+
+def _fc_multiplier_per_tensor(s_in: float, s_w: float, s_out: float) -> float:
+    """GetQuantizedConvolutionMultipler: the scale product is taken in float32."""
+    return float(_f32(s_in) * _f32(s_w)) / float(_f32(s_out))
+
+
+def _mul_multiplier(s1: float, s2: float, s_out: float) -> float:
+    """CreateInterGateMulParams: double product of the float scales."""
+    return float(_f32(s1)) * float(_f32(s2)) / float(_f32(s_out))
+
+
+def _round_away(x: float) -> int:
+    return int(math.copysign(math.floor(abs(x) + 0.5), x))
+
+
+def _activation_range(activation: int, scale: float, zp: int) -> tuple[int, int]:
+    """CalculateActivationRangeQuantized for an int8 output (Quantize in float32)."""
+
+    def q(f: float) -> int:
+        return zp + _round_away(float(_f32(f) / _f32(scale)))
+
+    lo, hi = -128, 127
+    if activation == 0:  # NONE
+        return lo, hi
+    if activation == 1:  # RELU
+        return max(lo, q(0.0)), hi
+    if activation == 3:  # RELU6
+        return max(lo, q(0.0)), min(hi, q(6.0))
+    if activation == 2:  # RELU_N1_TO_1
+        return max(lo, q(-1.0)), min(hi, q(1.0))
+    raise UnsupportedModelError(
+        f"FULLY_CONNECTED with fused activation {activation} is not supported by the native "
+        f"runtime; {_TFLM_HINT}"
+    )
+
+
+def pack_rows(w: np.ndarray) -> np.ndarray:
+    """[R, K] int8 -> [R, ceil(K/4)] int32 words, bytes (w0, w2, w1, w3) per 4 columns.
+
+    That byte order is what SXTB16 (bytes 0, 2) and SXTB16 ROR #8 (bytes 1, 3) turn into the
+    int16 pairs (w0, w1) and (w2, w3) that SMLAD multiplies with the input pairs (x0, x1),
+    (x2, x3); the plain C path unpacks the same words.
+    """
+    rows, cols = w.shape
+    groups = (cols + 3) // 4
+    padded = np.zeros((rows, groups * 4), dtype=np.int8)
+    padded[:, :cols] = w
+    quads = padded.reshape(rows, groups, 4)[:, :, [0, 2, 1, 3]].astype(np.uint8)
+    words = np.ascontiguousarray(quads).view("<u4").reshape(rows, groups)
+    return words.astype(np.uint32).view(np.int32)
+
+
+# --- the plan: which kernels run, with which constants ---------------------------------------
+
+
+@dataclass
+class _Lstm:
+    name: str
+    input_size: int
+    hidden: int
+    weights: np.ndarray  # int32 words
+    bias: np.ndarray  # int32 [H, 8]
+    input_rq: list[tuple[int, int]]
+    recurrent_rq: list[tuple[int, int]]
+    forget_cell_rq: tuple[int, int]
+    input_gate_rq: tuple[int, int]
+    hidden_rq: tuple[int, int]
+    hidden_zp: int
+    tanh_mult: int
+    tanh_shift: int
+    cell_clip: int
+
+    @property
+    def scratch_words(self) -> int:
+        return 2 * ((self.input_size + 3) // 4) + 2 * ((self.hidden + 3) // 4)
+
+    @property
+    def macs(self) -> int:
+        return 4 * self.hidden * 4 * ((self.input_size + 3) // 4 + (self.hidden + 3) // 4)
+
+
+@dataclass
+class _Fc:
+    name: str
+    input_size: int
+    output_size: int
+    weights: np.ndarray
+    bias: np.ndarray
+    rq: list[tuple[int, int]]
+    output_zp: int
+    act_min: int
+    act_max: int
+
+    @property
+    def scratch_words(self) -> int:
+        return 2 * ((self.input_size + 3) // 4)
+
+    @property
+    def macs(self) -> int:
+        return self.output_size * 4 * ((self.input_size + 3) // 4)
+
+
+@dataclass
+class _Softmax:
+    name: str
+    size: int
+    multiplier: int
+    left_shift: int
+    diff_min: int
+    scratch_words: int = 0
+    macs: int = 0
+
+    @property
+    def output_size(self) -> int:
+        return self.size
+
+
+@dataclass
+class _Plan:
+    timesteps: int
+    features: int
+    lstms: list[_Lstm]
+    head: list[_Fc | _Softmax]
+    sequence_output: bool  # the head runs at every step and the output is [T, K]
+    step_output_bytes: int
+    input: Tensor
+    output: Tensor
+
+
+def _unsupported(op: Operator, why: str) -> UnsupportedModelError:
+    return UnsupportedModelError(
+        f"operator {op.index} ({op.opcode}): {why}; the native runtime does not support it, "
+        f"{_TFLM_HINT}"
+    )
+
+
+def _require_int8(model: Model, op: Operator, index: int, what: str) -> Tensor:
+    t = model.tensor(index)
+    if t.dtype != "int8" or t.quant is None:
+        raise _unsupported(op, f"{what} is {t.dtype}, not quantized int8")
+    return t
+
+
+def _lstm(model: Model, op: Operator, name: str) -> _Lstm:
+    ins = list(op.inputs) + [-1] * (24 - len(op.inputs))
+    for index, feature in _MUST_BE_ABSENT.items():
+        if ins[index] >= 0:
+            raise _unsupported(op, f"the LSTM has {feature} tensors")
+    if any(ins[i] < 0 for i in range(1, 5)):
+        raise _unsupported(op, "the LSTM has no input gate (CIFG)")
+    if op.options.get("fusedActivationFunction", 4) != 4:
+        raise _unsupported(op, "the LSTM cell activation is not tanh")
+    x = _require_int8(model, op, ins[_X], "the LSTM input")
+    h_state = _require_int8(model, op, ins[_H_STATE], "the hidden state")
+    c_state = model.tensor(ins[_C_STATE])
+    if c_state.dtype != "int16" or c_state.quant is None:
+        raise _unsupported(op, f"the cell state is {c_state.dtype}, not int16")
+    wx = [model.tensor(ins[_WX + g]) for g in range(4)]
+    wh = [model.tensor(ins[_WH + g]) for g in range(4)]
+    bias = [model.tensor(ins[_BIAS + g]) for g in range(4)]
+    for t in wx + wh:
+        if t.dtype != "int8" or t.data is None or t.quant is None or t.quant.per_channel:
+            raise _unsupported(op, f"weight {t.name} is not constant per-tensor int8")
+    for t in bias:
+        if t.dtype != "int32" or t.data is None:
+            raise _unsupported(op, f"bias {t.name} is not constant int32")
+    if x.shape[0] != 1 and not op.options.get("timeMajor", False):
+        raise _unsupported(op, f"batch size {x.shape[0]} (only 1 is supported)")
+    hidden, input_size = wx[0].shape
+    s_x, zp_x = x.scale, x.zero_point
+    s_h, zp_h = h_state.scale, h_state.zero_point
+    s_c = c_state.scale
+    power = math.log2(s_c)
+    if power != round(power):
+        raise _unsupported(op, f"the cell state scale {s_c} is not a power of two")
+    power = int(round(power))
+
+    bias_words = np.zeros((hidden, 8), dtype=np.int64)
+    for g in range(4):
+        wxg = wx[g].data.astype(np.int64)
+        whg = wh[g].data.astype(np.int64)
+        bias_words[:, g] = bias[g].data.astype(np.int64) - zp_x * wxg.sum(axis=1)
+        bias_words[:, 4 + g] = -zp_h * whg.sum(axis=1)
+    if np.abs(bias_words).max(initial=0) >= 2**31:
+        raise _unsupported(op, "a folded LSTM bias does not fit in int32")
+
+    # Weights: per unit, input part then recurrent part, gates interleaved per column group.
+    px = np.stack([pack_rows(w.data) for w in wx], axis=2)  # [H, Gx, 4]
+    ph = np.stack([pack_rows(w.data) for w in wh], axis=2)  # [H, Gh, 4]
+    packed = np.concatenate([px.reshape(hidden, -1), ph.reshape(hidden, -1)], axis=1)
+
+    left = 15 + power - 3
+    tanh_mult, tanh_shift = (3, -left) if left < 0 else (3 << left, 0)
+    clip = float(op.options.get("cellClip", 0.0) or 0.0)
+    if clip > 0:
+        cell_clip = int(math.trunc(min(max(clip / float(_f32(s_c)), -32768.0), 32767.0)))
+    else:
+        cell_clip = -1
+    return _Lstm(
+        name=name,
+        input_size=int(input_size),
+        hidden=int(hidden),
+        weights=packed.reshape(-1).astype(np.int32),
+        bias=bias_words.astype(np.int32),
+        input_rq=[quantize_multiplier(_fc_multiplier_per_tensor(s_x, w.scale, _Q312)) for w in wx],
+        recurrent_rq=[
+            quantize_multiplier(_fc_multiplier_per_tensor(s_h, w.scale, _Q312)) for w in wh
+        ],
+        forget_cell_rq=quantize_multiplier(_mul_multiplier(_Q015, s_c, s_c)),
+        input_gate_rq=quantize_multiplier(_mul_multiplier(_Q015, _Q015, s_c)),
+        hidden_rq=quantize_multiplier(_mul_multiplier(_Q015, _Q015, s_h)),
+        hidden_zp=zp_h,
+        tanh_mult=tanh_mult,
+        tanh_shift=tanh_shift,
+        cell_clip=cell_clip,
+    )
+
+
+def _fully_connected(model: Model, op: Operator, name: str, input_size: int) -> _Fc:
+    x = _require_int8(model, op, op.inputs[0], "the FC input")
+    y = _require_int8(model, op, op.outputs[0], "the FC output")
+    w = model.tensor(op.inputs[1])
+    if w.dtype != "int8" or w.data is None or w.quant is None:
+        raise _unsupported(op, "the FC weights are not constant int8")
+    out_size, k = w.shape
+    if k != input_size:
+        raise _unsupported(op, f"the FC expects {k} inputs per row, the graph gives {input_size}")
+    b = np.zeros(out_size, dtype=np.int64)
+    if len(op.inputs) > 2 and op.inputs[2] >= 0:
+        bt = model.tensor(op.inputs[2])
+        if bt.dtype != "int32" or bt.data is None:
+            raise _unsupported(op, "the FC bias is not constant int32")
+        b = bt.data.astype(np.int64).reshape(-1)
+    wd = w.data.astype(np.int64)
+    folded = b - x.zero_point * wd.sum(axis=1)
+    if np.abs(folded).max(initial=0) >= 2**31:
+        raise _unsupported(op, "a folded FC bias does not fit in int32")
+    scales = w.quant.scale
+    if scales.size > 1:  # per channel: double products
+        rq = [
+            quantize_multiplier(float(_f32(x.scale)) * float(_f32(s)) / float(_f32(y.scale)))
+            for s in scales
+        ]
+    else:
+        rq = [quantize_multiplier(_fc_multiplier_per_tensor(x.scale, float(scales[0]), y.scale))]
+        rq = rq * out_size
+    lo, hi = _activation_range(
+        int(op.options.get("fusedActivationFunction", 0)), y.scale, y.zero_point
+    )
+    return _Fc(
+        name=name,
+        input_size=int(k),
+        output_size=int(out_size),
+        weights=pack_rows(w.data).reshape(-1),
+        bias=folded.astype(np.int32),
+        rq=rq,
+        output_zp=y.zero_point,
+        act_min=lo,
+        act_max=hi,
+    )
+
+
+def _softmax(model: Model, op: Operator, name: str, size: int) -> _Softmax:
+    x = _require_int8(model, op, op.inputs[0], "the softmax input")
+    y = _require_int8(model, op, op.outputs[0], "the softmax output")
+    if y.zero_point != -128 or float(_f32(y.scale)) != 1.0 / 256:
+        raise _unsupported(op, "the softmax output is not scale 1/256, zero point -128")
+    beta = float(_f32(op.options.get("beta", 1.0)))
+    real = min(beta * float(_f32(x.scale)) * float(1 << 26), float((1 << 31) - 1))
+    multiplier, shift = quantize_multiplier(real)
+    if shift < 0:
+        raise _unsupported(op, "the softmax input scale is too small")
+    radius = math.floor(1.0 * ((1 << 5) - 1) * (1 << 26) / (1 << shift))
+    return _Softmax(
+        name=name, size=size, multiplier=multiplier, left_shift=shift, diff_min=-int(radius)
+    )
+
+
+def _last_step_slice(model: Model, op: Operator, shape: tuple[int, ...]) -> bool:
+    """Does this STRIDED_SLICE pick exactly the last time step of a [1, T, H] sequence?"""
+    from_tensors = [model.tensor(i).data for i in op.inputs[1:4]]
+    if any(d is None for d in from_tensors) or len(shape) != 3:
+        return False
+    begin, end, strides = (np.asarray(d).reshape(-1).tolist() for d in from_tensors)
+    index = np.arange(int(np.prod(shape))).reshape(shape)
+    slices = []
+    opts = op.options
+    for axis in range(3):
+        b = None if (opts.get("beginMask", 0) >> axis) & 1 else begin[axis]
+        e = None if (opts.get("endMask", 0) >> axis) & 1 else end[axis]
+        s = strides[axis]
+        if (opts.get("shrinkAxisMask", 0) >> axis) & 1:
+            slices.append(b if b is not None else 0)
+        else:
+            slices.append(slice(b, e, s))
+    if opts.get("ellipsisMask", 0) or opts.get("newAxisMask", 0):
+        return False
+    picked = index[tuple(slices)].reshape(-1)
+    return bool(np.array_equal(picked, index[:, -1, :].reshape(-1)))
+
+
+def plan(model: Model) -> _Plan:
+    """Check that the graph is LSTM* -> (last step) -> FC/SOFTMAX*, and compute constants."""
+    x = model.input
+    if x.dtype != "int8" or x.quant is None:
+        raise UnsupportedModelError(
+            f"the model input is {x.dtype}; the native runtime needs an int8 input, {_TFLM_HINT}"
+        )
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        raise UnsupportedModelError(
+            f"the model has {len(model.inputs)} inputs and {len(model.outputs)} outputs; "
+            f"the native runtime handles one of each, {_TFLM_HINT}"
+        )
+    if len(x.shape) != 3 or x.shape[0] != 1:
+        raise UnsupportedModelError(
+            f"the model input has shape {list(x.shape)}; the native runtime needs [1, T, F], "
+            f"{_TFLM_HINT}"
+        )
+    timesteps, features = int(x.shape[1]), int(x.shape[2])
+    current = model.inputs[0]
+    sequence = True  # does `current` hold the whole sequence (vs one vector)?
+    width = features
+    lstms: list[_Lstm] = []
+    head: list[_Fc | _Softmax] = []
+    for op in model.operators:
+        if current not in op.inputs[:1]:
+            raise _unsupported(op, "the graph is not a single chain of operators")
+        name = f"el_l{op.index}"
+        if op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM":
+            if head or not sequence:
+                raise _unsupported(op, "an LSTM after a non-LSTM layer")
+            layer = _lstm(model, op, name)
+            if layer.input_size != width:
+                raise _unsupported(op, f"LSTM input width {layer.input_size} != {width}")
+            lstms.append(layer)
+            width = layer.hidden
+        elif op.opcode == "STRIDED_SLICE":
+            if not sequence or head or not lstms:
+                raise _unsupported(op, "a slice other than the last LSTM step")
+            if not _last_step_slice(model, op, model.tensor(op.inputs[0]).shape):
+                raise _unsupported(op, "a slice other than the last time step")
+            sequence = False
+        elif op.opcode == "RESHAPE":
+            src, dst = model.tensor(op.inputs[0]), model.tensor(op.outputs[0])
+            if src.nbytes != dst.nbytes:
+                raise _unsupported(op, "a reshape that changes the size")
+            if sequence and timesteps > 1 and int(np.prod(dst.shape)) != timesteps * width:
+                raise _unsupported(op, "a reshape that mixes time steps")
+        elif op.opcode == "FULLY_CONNECTED":
+            if not lstms:
+                raise _unsupported(op, "a fully connected layer before the LSTM")
+            if sequence and not op.options.get("keepNumDims", False) and timesteps > 1:
+                raise _unsupported(op, "a fully connected layer over flattened time steps")
+            layer_fc = _fully_connected(model, op, name, width)
+            head.append(layer_fc)
+            width = layer_fc.output_size
+        elif op.opcode == "SOFTMAX":
+            if not lstms:
+                raise _unsupported(op, "a softmax before the LSTM")
+            head.append(_softmax(model, op, name, width))
+        else:
+            raise _unsupported(op, "this operator")
+        current = op.outputs[0]
+    if current != model.outputs[0]:
+        raise UnsupportedModelError(
+            f"the model output is not the end of the operator chain; {_TFLM_HINT}"
+        )
+    if not lstms:
+        raise UnsupportedModelError(f"the model has no LSTM layer; {_TFLM_HINT}")
+    out = model.output
+    if out.dtype != "int8" or out.quant is None:
+        raise UnsupportedModelError(
+            f"the model output is {out.dtype}; the native runtime needs int8, {_TFLM_HINT}"
+        )
+    sequence_output = sequence and timesteps > 1
+    step_bytes = width
+    expected = width * (timesteps if sequence_output else 1)
+    if int(np.prod(out.shape)) != expected:
+        raise UnsupportedModelError(
+            f"the model output has shape {list(out.shape)}, expected {expected} values; "
+            f"{_TFLM_HINT}"
+        )
+    return _Plan(timesteps, features, lstms, head, sequence_output, step_bytes, x, out)
+
+
+# --- C emission ------------------------------------------------------------------------------
+
+
+def _rq(pair: tuple[int, int]) -> str:
+    return f"{{{c_int(pair[0])}, {c_int(pair[1])}}}"
+
+
+def _words(n: int) -> int:
+    return (n + 3) // 4
+
+
+def generate(model: Model, out_dir: str | Path) -> NativeExport:
+    """Write out_dir/model/model.{c,h} for ``model`` and copy the runtime to out_dir/runtime."""
+    p = plan(model)
+    out_dir = Path(out_dir)
+    (out_dir / "model").mkdir(parents=True, exist_ok=True)
+    (out_dir / "runtime").mkdir(parents=True, exist_ok=True)
+    copied = []
+    for name in RUNTIME_FILES:
+        dst = out_dir / "runtime" / name
+        shutil.copyfile(include_dir() / name, dst)
+        copied.append(dst)
+
+    last = p.lstms[-1]
+    head_widths = [op.output_size for op in p.head]
+    act_bytes = max(head_widths[:-1], default=0)  # intermediate head activations
+    scratch_words = max(
+        [layer.scratch_words for layer in p.lstms] + [op.scratch_words for op in p.head] + [1]
+    )
+    seq_bytes = p.timesteps * p.step_output_bytes if p.sequence_output else 0
+    state_bytes = sum(layer.hidden * 3 for layer in p.lstms) + seq_bytes
+    scratch_bytes = 4 * scratch_words + 2 * act_bytes
+    output_bytes = p.step_output_bytes * (p.timesteps if p.sequence_output else 1)
+    macs = p.timesteps * sum(layer.macs for layer in p.lstms) + (
+        p.timesteps if p.sequence_output else 1
+    ) * sum(op.macs for op in p.head)
+
+    c: list[str] = [banner("model.c", model.sha256, "the model for the edge-lstm native engine")]
+    c.append(
+        '#include <stdint.h>\n#include <string.h>\n\n#include "model.h"\n'
+        '#include "el_nnfunctions.h"\n\n'
+    )
+    c.append(STATIC_ASSERT_MACRO + "\n")
+    c.append(f"const char el_model_sha256[65] = {c_string(model.sha256)};\n")
+    c.append('const char el_model_runtime[] = "native";\n\n')
+    weights_bytes = 0
+    layer_info: list[dict[str, Any]] = []
+    for layer in p.lstms:
+        n = layer.name
+        w_count = layer.hidden * 4 * (_words(layer.input_size) + _words(layer.hidden))
+        c.append(
+            f"/* LSTM {layer.input_size} -> {layer.hidden}: per unit, gates i f g o "
+            "interleaved per 4 columns, input part then recurrent part */\n"
+        )
+        c.append(const_array("int32_t", f"{n}_weights", layer.weights.tolist(), 8))
+        c.append(
+            f"EL_MODEL_STATIC_ASSERT(sizeof({n}_weights) == {w_count}u * 4u, {n}_weights_size);\n"
+        )
+        c.append("/* per unit: input bias - zp_x * row sum for i f g o, then -zp_h * row sum */\n")
+        c.append(const_array("int32_t", f"{n}_bias", layer.bias.reshape(-1).tolist(), 8))
+        c.append(
+            f"static const el_lstm_s8_params {n}_params = {{\n"
+            f"    {layer.input_size}, {layer.hidden}, {n}_weights, {n}_bias,\n"
+            f"    {{{', '.join(_rq(r) for r in layer.input_rq)}}},\n"
+            f"    {{{', '.join(_rq(r) for r in layer.recurrent_rq)}}},\n"
+            f"    {_rq(layer.forget_cell_rq)}, {_rq(layer.input_gate_rq)}, "
+            f"{_rq(layer.hidden_rq)},\n"
+            f"    {layer.hidden_zp}, {layer.tanh_mult}, {layer.tanh_shift}, {layer.cell_clip}\n"
+            "};\n"
+        )
+        c.append(f"static int8_t {n}_h[{layer.hidden}];\nstatic int16_t {n}_c[{layer.hidden}];\n\n")
+        lw = 4 * (layer.weights.size + layer.bias.size)
+        weights_bytes += lw
+        layer_info.append(
+            {
+                "op": "lstm",
+                "input": layer.input_size,
+                "hidden": layer.hidden,
+                "flash_bytes": lw,
+                "state_bytes": 3 * layer.hidden,
+                "macs_per_step": layer.macs,
+            }
+        )
+    for op in p.head:
+        n = op.name
+        if isinstance(op, _Fc):
+            c.append(f"/* FULLY_CONNECTED {op.input_size} -> {op.output_size} */\n")
+            c.append(const_array("int32_t", f"{n}_weights", op.weights.tolist(), 8))
+            c.append(
+                f"EL_MODEL_STATIC_ASSERT(sizeof({n}_weights) == "
+                f"{op.output_size * _words(op.input_size)}u * 4u, {n}_weights_size);\n"
+            )
+            c.append(const_array("int32_t", f"{n}_bias", op.bias.tolist(), 8))
+            rq = ",\n".join("    " + _rq(r) for r in op.rq)
+            c.append(f"static const el_requant {n}_rq[{op.output_size}] = {{\n{rq}\n}};\n")
+            c.append(
+                f"static const el_fully_connected_s8_params {n}_params = {{\n"
+                f"    {op.input_size}, {op.output_size}, {n}_weights, {n}_bias, {n}_rq,\n"
+                f"    {op.output_zp}, {op.act_min}, {op.act_max}\n}};\n\n"
+            )
+            fw = 4 * (op.weights.size + op.bias.size) + 8 * op.output_size
+            weights_bytes += fw
+            layer_info.append(
+                {
+                    "op": "fully_connected",
+                    "input": op.input_size,
+                    "output": op.output_size,
+                    "flash_bytes": fw,
+                    "macs": op.macs,
+                }
+            )
+        else:
+            c.append(
+                f"static const el_softmax_s8_params {n}_params = {{\n"
+                f"    {op.size}, {c_int(op.multiplier)}, {op.left_shift}, {c_int(op.diff_min)}\n"
+                "};\n\n"
+            )
+            layer_info.append({"op": "softmax", "size": op.size})
+
+    c.append(f"/* shared scratch: the largest kernel buffer ({scratch_words} words) */\n")
+    c.append(f"static int32_t el_scratch[{scratch_words}];\n")
+    if act_bytes:
+        c.append(f"static int8_t el_act[2][{act_bytes}];\n")
+    if p.sequence_output:
+        c.append(f"static int8_t el_seq_out[{output_bytes}];\n")
+    c.append("static uint32_t el_steps;\n\n")
+    c.append(
+        f"EL_MODEL_STATIC_ASSERT(EL_MODEL_INPUT_BYTES == {p.timesteps * p.features}, "
+        "el_model_input_bytes);\n"
+    )
+    c.append(
+        f"EL_MODEL_STATIC_ASSERT(EL_MODEL_OUTPUT_BYTES == {output_bytes}, "
+        "el_model_output_bytes);\n\n"
+    )
+
+    # el_model_init: check scratch sizes with the kernels' own *_buffer_size().
+    checks = []
+    for layer in p.lstms:
+        checks.append(f"el_lstm_s8_buffer_size(&{layer.name}_params)")
+    for op in p.head:
+        kind = "fully_connected_s8" if isinstance(op, _Fc) else "softmax_s8"
+        checks.append(f"el_{kind}_buffer_size(&{op.name}_params)")
+    c.append("int el_model_init(void)\n{\n")
+    for expr in checks:
+        c.append(f"    if ({expr} > (int32_t)sizeof(el_scratch)) {{\n        return -1;\n    }}\n")
+    c.append("    el_model_reset();\n    return 0;\n}\n\n")
+
+    c.append("void el_model_reset(void)\n{\n")
+    for layer in p.lstms:
+        c.append(f"    memset({layer.name}_h, {layer.hidden_zp}, sizeof({layer.name}_h));\n")
+        c.append(f"    memset({layer.name}_c, 0, sizeof({layer.name}_c));\n")
+    c.append("    el_steps = 0;\n}\n\n")
+
+    # the head applied to the last layer's h
+    c.append("static int el_model_head(int8_t *out)\n{\n")
+    c.append(f"    const int8_t *in = {last.name}_h;\n")
+    if not p.head:
+        c.append(f"    memcpy(out, in, {last.hidden});\n    return 0;\n}}\n\n")
+    else:
+        c.append("    int status = 0;\n")
+        for i, op in enumerate(p.head):
+            dst = "out" if i == len(p.head) - 1 else f"el_act[{i % 2}]"
+            if isinstance(op, _Fc):
+                call = f"el_fully_connected_s8(&{op.name}_params, in, el_scratch, {dst})"
+            else:
+                call = f"el_softmax_s8(&{op.name}_params, in, {dst})"
+            c.append(f"    status |= (int){call};\n")
+            if i != len(p.head) - 1:
+                c.append(f"    in = {dst};\n")
+        c.append("    return status;\n}\n\n")
+
+    c.append("int el_model_step(const int8_t *x_t)\n{\n    int status = 0;\n")
+    if p.sequence_output:
+        c.append("    if (el_steps >= EL_MODEL_TIMESTEPS) {\n        return -2;\n    }\n")
+    prev = "x_t"
+    for layer in p.lstms:
+        c.append(
+            f"    status |= (int)el_lstm_s8_step(&{layer.name}_params, {prev}, "
+            f"{layer.name}_h, {layer.name}_c, el_scratch);\n"
+        )
+        prev = f"{layer.name}_h"
+    if p.sequence_output:
+        c.append(
+            "    status |= el_model_head(el_seq_out + el_steps * EL_MODEL_STEP_OUTPUT_BYTES);\n"
+        )
+    c.append("    el_steps++;\n    return status;\n}\n\n")
+
+    c.append("int el_model_output(int8_t *out)\n{\n")
+    if p.sequence_output:
+        c.append("    memcpy(out, el_seq_out, sizeof(el_seq_out));\n    return 0;\n}\n\n")
+    else:
+        c.append("    return el_model_head(out);\n}\n\n")
+
+    c.append(
+        "int el_model_invoke(const int8_t *in, int8_t *out)\n{\n    int t;\n"
+        "    int status = 0;\n    el_model_reset();\n"
+        "    for (t = 0; t < EL_MODEL_TIMESTEPS; t++) {\n"
+        "        status |= el_model_step(in + t * EL_MODEL_FEATURES);\n    }\n"
+        "    status |= el_model_output(out);\n    return status;\n}\n\n"
+    )
+    c.append("uint32_t el_model_ram_bytes(void)\n{\n    return EL_MODEL_RAM_BYTES;\n}\n")
+
+    guard_open, guard_close = include_guard("el_model_h")
+    hq, oq = p.input, p.output
+    h = [
+        banner("model.h", model.sha256, "the C API of the model (native engine)"),
+        guard_open,
+        "\n#include <stdint.h>\n\n",
+        f"#define EL_MODEL_TIMESTEPS {p.timesteps}\n",
+        f"#define EL_MODEL_FEATURES {p.features}\n",
+        "#define EL_MODEL_INPUT_BYTES (EL_MODEL_TIMESTEPS * EL_MODEL_FEATURES)\n",
+        f"#define EL_MODEL_OUTPUT_BYTES {output_bytes}\n",
+        "/* bytes one step contributes to the output (a sequence model has T of them) */\n",
+        f"#define EL_MODEL_STEP_OUTPUT_BYTES {p.step_output_bytes}\n",
+        f"#define EL_MODEL_SEQUENCE_OUTPUT {1 if p.sequence_output else 0}\n",
+        "/* input/output quantization: real = scale * (q - zero_point),\n"
+        " * scale as IEEE-754 single-precision bits */\n",
+        f"#define EL_MODEL_INPUT_SCALE_BITS {float_bits(hq.scale)} /* {hq.scale!r} */\n",
+        f"#define EL_MODEL_INPUT_ZERO_POINT ({hq.zero_point})\n",
+        f"#define EL_MODEL_OUTPUT_SCALE_BITS {float_bits(oq.scale)} /* {oq.scale!r} */\n",
+        f"#define EL_MODEL_OUTPUT_ZERO_POINT ({oq.zero_point})\n",
+        f"#define EL_MODEL_LSTM_LAYERS {len(p.lstms)}\n",
+        f"#define EL_MODEL_MACS {macs}u /* per inference, padded to groups of 4 */\n",
+        f"#define EL_MODEL_WEIGHT_BYTES {weights_bytes}u\n",
+        f"#define EL_MODEL_STATE_BYTES {state_bytes}u\n",
+        f"#define EL_MODEL_SCRATCH_BYTES {scratch_bytes}u\n",
+        "#define EL_MODEL_RAM_BYTES (EL_MODEL_STATE_BYTES + EL_MODEL_SCRATCH_BYTES)\n",
+        f'#define EL_MODEL_TOOL_VERSION "{tool_version()}"\n\n',
+        '#ifdef __cplusplus\nextern "C" {\n#endif\n\n',
+        "extern const char el_model_sha256[65]; /* hex sha256 of the .tflite */\n",
+        'extern const char el_model_runtime[];  /* "native" */\n\n',
+        "/** Check the kernels' scratch needs and reset the state; 0 on success. */\n",
+        "int el_model_init(void);\n",
+        "/** State to h = zero point of h, c = 0 (a new independent sequence). */\n",
+        "void el_model_reset(void);\n",
+        "/** Reset, run all EL_MODEL_TIMESTEPS steps of in, write EL_MODEL_OUTPUT_BYTES. */\n",
+        "int el_model_invoke(const int8_t *in, int8_t *out);\n",
+        "/** One time step (EL_MODEL_FEATURES bytes) through every LSTM layer. */\n",
+        "int el_model_step(const int8_t *x_t);\n",
+        "/** EL_MODEL_OUTPUT_BYTES of output for the steps so far: the head applied to the\n"
+        " * current state (for a sequence model, the outputs of the steps taken). */\n",
+        "int el_model_output(int8_t *out);\n",
+        "/** State + scratch bytes of the engine. */\n",
+        "uint32_t el_model_ram_bytes(void);\n\n",
+        "#ifdef __cplusplus\n}\n#endif\n\n",
+        guard_close,
+    ]
+
+    model_c = out_dir / "model" / "model.c"
+    model_h = out_dir / "model" / "model.h"
+    model_c.write_text("".join(c))
+    model_h.write_text("".join(h))
+    return NativeExport(
+        model_c=model_c,
+        model_h=model_h,
+        runtime_files=copied,
+        weights_bytes=weights_bytes,
+        state_bytes=state_bytes,
+        scratch_bytes=scratch_bytes,
+        macs=macs,
+        layers=layer_info,
+    )

@@ -1,0 +1,142 @@
+/**
+ * @file el_fixedpoint.h
+ * @brief Inline fixed-point helpers with TFLite Micro's rounding, and the DSP switch.
+ *
+ * The arithmetic is the double-rounding MultiplyByQuantizedMultiplier of TFLite (a
+ * saturating rounding doubling high multiply, then a rounding right shift, ties away from
+ * zero) so that every result equals the TFLite Micro reference kernels bit for bit.
+ *
+ * EL_USE_DSP selects the Armv7E-M / Armv8-M DSP-extension paths (SMLAD, SXTB16, SSAT).
+ * It defaults to on when the compiler reports __ARM_FEATURE_DSP; define it to 0 to build
+ * the plain C path, which gives identical results.
+ */
+#ifndef EL_FIXEDPOINT_H
+#define EL_FIXEDPOINT_H
+
+#include <stdint.h>
+
+#ifndef EL_USE_DSP
+#if defined(__ARM_FEATURE_DSP) && (__ARM_FEATURE_DSP == 1)
+#define EL_USE_DSP 1
+#else
+#define EL_USE_DSP 0
+#endif
+#endif
+
+#if EL_USE_DSP
+#include <arm_acle.h>
+#endif
+
+#if defined(__GNUC__)
+#define EL_INLINE static inline __attribute__((always_inline))
+#else
+#define EL_INLINE static inline
+#endif
+
+/** Saturate to int16. */
+EL_INLINE int32_t el_sat16(int32_t x)
+{
+#if EL_USE_DSP
+    return __ssat(x, 16);
+#else
+    return x < -32768 ? -32768 : (x > 32767 ? 32767 : x);
+#endif
+}
+
+/** Clamp to [lo, hi]. */
+EL_INLINE int32_t el_clamp(int32_t x, int32_t lo, int32_t hi)
+{
+    return x < lo ? lo : (x > hi ? hi : x);
+}
+
+/** Wrapping left shift (no undefined behaviour on overflow, as two's complement does). */
+EL_INLINE int32_t el_shl(int32_t x, int32_t n)
+{
+    return (int32_t)((uint32_t)x << n);
+}
+
+/**
+ * Saturating rounding doubling high multiply (gemmlowp): round(a * b / 2^31), ties
+ * towards +infinity, which equals gemmlowp's nudge-and-truncate form for every input.
+ * The only overflow, a == b == INT32_MIN, saturates.
+ */
+EL_INLINE int32_t el_srdhm(int32_t a, int32_t b)
+{
+    if (a == INT32_MIN && b == INT32_MIN) {
+        return INT32_MAX;
+    }
+    return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 30)) >> 31);
+}
+
+/** el_srdhm() for a multiplier known to be >= 0 (every requantization multiplier). */
+EL_INLINE int32_t el_srdhm_pos(int32_t a, int32_t b)
+{
+    return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 30)) >> 31);
+}
+
+/** Rounding divide by 2^exponent, ties away from zero (gemmlowp RoundingDivideByPOT). */
+EL_INLINE int32_t el_rdbp(int32_t x, int32_t exponent)
+{
+    const int32_t mask = (int32_t)(((uint32_t)1 << exponent) - 1u);
+    const int32_t remainder = x & mask;
+    const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+/** TFLite's MultiplyByQuantizedMultiplier (double rounding) for multiplier >= 0. */
+EL_INLINE int32_t el_mbqm(int32_t x, int32_t multiplier, int32_t shift)
+{
+    if (shift > 0) {
+        return el_srdhm_pos(el_shl(x, shift), multiplier);
+    }
+    return el_rdbp(el_srdhm_pos(x, multiplier), -shift);
+}
+
+/** Sign-extend an int8 to int16 and pack two as one word (low half first). */
+EL_INLINE int32_t el_pack_s16x2(int32_t lo, int32_t hi)
+{
+    return (int32_t)(((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16));
+}
+
+/**
+ * acc + dot product of one packed weight word (bytes w0, w2, w1, w3) with the four
+ * int16 inputs packed in x01 = (x0, x1) and x23 = (x2, x3).
+ */
+EL_INLINE int32_t el_mac4(int32_t acc, int32_t w, int32_t x01, int32_t x23)
+{
+#if EL_USE_DSP
+    const uint32_t uw = (uint32_t)w;
+    acc = __smlad(__sxtb16(uw), (uint32_t)x01, acc);
+    return __smlad(__sxtb16((uw >> 8) | (uw << 24)), (uint32_t)x23, acc);
+#else
+    const uint32_t uw = (uint32_t)w;
+    const int32_t w0 = (int8_t)(uw & 0xFFu);
+    const int32_t w2 = (int8_t)((uw >> 8) & 0xFFu);
+    const int32_t w1 = (int8_t)((uw >> 16) & 0xFFu);
+    const int32_t w3 = (int8_t)(uw >> 24);
+    acc += w0 * (int16_t)(x01 & 0xFFFF) + w1 * (x01 >> 16);
+    acc += w2 * (int16_t)(x23 & 0xFFFF) + w3 * (x23 >> 16);
+    return acc;
+#endif
+}
+
+/**
+ * Pack n int8 values as int16 pairs into dst (ceil(n/4) * 2 words); the padding up to a
+ * multiple of 4 is zero. Returns nothing: done once per time step, not per MAC.
+ */
+EL_INLINE void el_widen_s8(const int8_t *src, int32_t n, int32_t *dst)
+{
+    int32_t k = 0;
+    for (; k + 1 < n; k += 2) {
+        *dst++ = el_pack_s16x2(src[k], src[k + 1]);
+    }
+    if (k < n) {
+        *dst++ = el_pack_s16x2(src[k], 0);
+        k += 2;
+    }
+    if ((k & 3) != 0) {
+        *dst = 0;
+    }
+}
+
+#endif /* EL_FIXEDPOINT_H */

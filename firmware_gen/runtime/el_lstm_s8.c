@@ -1,0 +1,119 @@
+/**
+ * @file el_lstm_s8.c
+ * @brief One time step of an int8 LSTM layer (int8 x and h, int16 cell state), bit-exact
+ *        with TFLite Micro's UNIDIRECTIONAL_SEQUENCE_LSTM (8x8->16).
+ *
+ * One pass over the weights computes all four gates of a unit: the weight words of the
+ * gates i, f, g, o for the same four input columns sit next to each other, so each pair of
+ * input words is loaded once and feeds four accumulators. The zero points of x and h are
+ * folded into per-gate constants when the model is generated (bias - zp * row sums), so
+ * the inner loop is four multiply-accumulates of raw values per weight word: on cores
+ * with the DSP extension two SXTB16 and two SMLAD (dual 16-bit MAC).
+ *
+ * Once a unit's gates are known its cell and hidden values are final, so no gate buffers
+ * are needed: the recurrent products read a widened copy of h(t-1) taken at the start of
+ * the step while h(t) is written in place.
+ */
+#include "el_nnfunctions.h"
+
+#include "el_fixedpoint.h"
+#include "el_sigmoid_tanh.h"
+
+int32_t el_lstm_s8_buffer_size(const el_lstm_s8_params *params)
+{
+    const int32_t words = 2 * ((params->input_size + 3) >> 2) + 2 * ((params->hidden_size + 3) >> 2);
+    return words * (int32_t)sizeof(int32_t);
+}
+
+/* acc[g] += dot(weights of gate g, input) for the four gates; returns the next weights. */
+static const int32_t *el_lstm_gates_dot(const int32_t *w, const int32_t *in, int32_t groups,
+                                        int32_t acc[4])
+{
+    int32_t a0 = acc[0];
+    int32_t a1 = acc[1];
+    int32_t a2 = acc[2];
+    int32_t a3 = acc[3];
+    const int32_t *const end = in + 2 * groups;
+    while (in != end) {
+        const int32_t x01 = in[0];
+        const int32_t x23 = in[1];
+        in += 2;
+        a0 = el_mac4(a0, w[0], x01, x23);
+        a1 = el_mac4(a1, w[1], x01, x23);
+        a2 = el_mac4(a2, w[2], x01, x23);
+        a3 = el_mac4(a3, w[3], x01, x23);
+        w += 4;
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+    return w;
+}
+
+el_status el_lstm_s8_step(const el_lstm_s8_params *params, const int8_t *input, int8_t *hidden,
+                          int16_t *cell, int32_t *scratch)
+{
+    const int32_t in_groups = (params->input_size + 3) >> 2;
+    const int32_t rec_groups = (params->hidden_size + 3) >> 2;
+    int32_t *const x_wide = scratch;
+    int32_t *const h_wide = scratch + 2 * in_groups;
+    const int32_t *w = params->weights;
+    const int32_t *bias = params->bias;
+    const int32_t zp_h = params->hidden_zero_point;
+    const int32_t clip = params->cell_clip;
+    int32_t j;
+
+    if (params->input_size <= 0 || params->hidden_size <= 0) {
+        return EL_STATUS_ARG_ERROR;
+    }
+    el_widen_s8(input, params->input_size, x_wide);
+    el_widen_s8(hidden, params->hidden_size, h_wide);
+
+    for (j = 0; j < params->hidden_size; j++, bias += 8) {
+        int32_t acc[4];
+        int32_t gate[4];
+        int32_t g;
+        int32_t c;
+        int32_t h;
+
+        acc[0] = bias[0];
+        acc[1] = bias[1];
+        acc[2] = bias[2];
+        acc[3] = bias[3];
+        w = el_lstm_gates_dot(w, x_wide, in_groups, acc);
+        for (g = 0; g < 4; g++) {
+            gate[g] = el_sat16(el_mbqm(acc[g], params->input_rq[g].multiplier,
+                                       params->input_rq[g].shift));
+        }
+        acc[0] = bias[4];
+        acc[1] = bias[5];
+        acc[2] = bias[6];
+        acc[3] = bias[7];
+        w = el_lstm_gates_dot(w, h_wide, rec_groups, acc);
+        for (g = 0; g < 4; g++) {
+            gate[g] = el_sat16(gate[g] + el_sat16(el_mbqm(acc[g], params->recurrent_rq[g].multiplier,
+                                                          params->recurrent_rq[g].shift)));
+        }
+
+        {
+            const int32_t gi = el_sigmoid_s16_one((int16_t)gate[0]);
+            const int32_t gf = el_sigmoid_s16_one((int16_t)gate[1]);
+            const int32_t gg = el_tanh_s16_one((int16_t)gate[2], 3, 0);
+            const int32_t go = el_sigmoid_s16_one((int16_t)gate[3]);
+            const int32_t kept = el_sat16(el_mbqm(gf * cell[j], params->forget_cell_rq.multiplier,
+                                                  params->forget_cell_rq.shift));
+            const int32_t added = el_sat16(el_mbqm(gi * gg, params->input_gate_rq.multiplier,
+                                                   params->input_gate_rq.shift));
+            c = el_sat16(kept + added);
+            if (clip >= 0) {
+                c = el_clamp(c, -clip, clip);
+            }
+            cell[j] = (int16_t)c;
+            h = el_tanh_s16_one((int16_t)c, params->cell_tanh_multiplier, params->cell_tanh_shift);
+            h = zp_h + el_mbqm(h * go, params->hidden_rq.multiplier, params->hidden_rq.shift);
+            hidden[j] = (int8_t)el_clamp(h, -128, 127);
+        }
+    }
+    return EL_STATUS_SUCCESS;
+}

@@ -1,0 +1,77 @@
+/**
+ * @file el_nn_types.h
+ * @brief Status codes and the constant parameter structs of the edge-lstm native kernels.
+ *
+ * Every quantization constant a kernel needs is computed when the model is generated and
+ * stored in one of these structs in flash, so the kernels do no floating point and no
+ * per-call setup.
+ */
+#ifndef EL_NN_TYPES_H
+#define EL_NN_TYPES_H
+
+#include <stdint.h>
+
+/** Kernel status: 0 on success, negative on a bad argument. */
+typedef enum {
+    EL_STATUS_SUCCESS = 0,
+    EL_STATUS_ARG_ERROR = -1
+} el_status;
+
+/** A per-tensor requantization: MultiplyByQuantizedMultiplier(x, multiplier, shift). */
+typedef struct {
+    int32_t multiplier; /**< Q0.31, in [2^30, 2^31) (or 0) */
+    int32_t shift;      /**< > 0: left shift, < 0: right shift */
+} el_requant;
+
+/**
+ * One UNIDIRECTIONAL_SEQUENCE_LSTM layer (int8 input and hidden state, int16 cell state).
+ *
+ * Weights are packed four int8 values to an int32 word, byte order (w0, w2, w1, w3) so
+ * that SXTB16 and SXTB16 ROR #8 give the pairs (w0, w1) and (w2, w3). For each hidden unit
+ * j the words are: for every 4 input columns the words of gates i, f, g, o; then for every
+ * 4 recurrent columns the words of gates i, f, g, o. Columns are zero-padded to a multiple
+ * of 4.
+ */
+typedef struct {
+    int32_t input_size;           /**< I: features of x */
+    int32_t hidden_size;          /**< H: units */
+    const int32_t *weights;       /**< H * 4 * (ceil(I/4) + ceil(H/4)) packed words */
+    const int32_t *bias;          /**< [H][8]: input-side bias of i, f, g, o with the
+                                       input zero point folded in, then the recurrent
+                                       zero-point correction of i, f, g, o */
+    el_requant input_rq[4];       /**< input FC -> Q3.12 per gate i, f, g, o */
+    el_requant recurrent_rq[4];   /**< recurrent FC -> Q3.12 per gate i, f, g, o */
+    el_requant forget_cell_rq;    /**< f (Q0.15) * c -> cell scale */
+    el_requant input_gate_rq;     /**< i (Q0.15) * g (Q0.15) -> cell scale */
+    el_requant hidden_rq;         /**< o (Q0.15) * tanh(c) (Q0.15) -> hidden scale */
+    int32_t hidden_zero_point;    /**< zero point of h */
+    int32_t cell_tanh_multiplier; /**< tanh input scaling of c, see el_tanh_s16() */
+    int32_t cell_tanh_shift;
+    int32_t cell_clip;            /**< quantized cell clip (c in [-clip, clip]); < 0: none */
+} el_lstm_s8_params;
+
+/**
+ * An int8 FULLY_CONNECTED layer with per-channel (or per-tensor) int8 weights.
+ * Rows are packed like the LSTM weights: ceil(K/4) words per output, byte order
+ * (w0, w2, w1, w3), zero-padded.
+ */
+typedef struct {
+    int32_t input_size;       /**< K */
+    int32_t output_size;      /**< N */
+    const int32_t *weights;   /**< N * ceil(K/4) packed words */
+    const int32_t *bias;      /**< [N]: bias - input_zero_point * sum_k W[n][k] */
+    const el_requant *rq;     /**< [N] per output channel */
+    int32_t output_zero_point;
+    int32_t activation_min;   /**< fused activation, already in the output's int8 domain */
+    int32_t activation_max;
+} el_fully_connected_s8_params;
+
+/** SOFTMAX int8 -> int8 (output scale 1/256, zero point -128). */
+typedef struct {
+    int32_t size;             /**< classes */
+    int32_t input_multiplier; /**< beta * input scale, Q5.26 rescale, as TFLite computes it */
+    int32_t input_left_shift;
+    int32_t diff_min;         /**< input differences below this give exp() == 0 */
+} el_softmax_s8_params;
+
+#endif /* EL_NN_TYPES_H */
