@@ -1,0 +1,64 @@
+"""`edge-lstm export`: a .tflite model -> a firmware folder for a board."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+
+from edge_lstm.export import RUNTIMES, TFLM_KERNELS, export_project
+
+
+@click.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option(
+    "--board",
+    default=lambda: os.environ.get("EDGE_LSTM_BOARD", "qemu-cortex-m4"),
+    show_default="qemu-cortex-m4 or $EDGE_LSTM_BOARD",
+    help="Board name (edge-lstm boards).",
+)
+@click.option(
+    "--runtime",
+    type=click.Choice(RUNTIMES),
+    default="native",
+    show_default=True,
+    help="native: the generated C engine; tflm: TFLite Micro arrays and glue.",
+)
+@click.option(
+    "--kernels",
+    type=click.Choice(TFLM_KERNELS),
+    default="reference",
+    show_default=True,
+    help="TFLM kernel set the arena size is derived for.",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The firmware folder to write.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def export(
+    model: Path, board: str, runtime: str, kernels: str, output: Path, as_json: bool
+) -> None:
+    """Write a self-contained firmware folder for MODEL on BOARD.
+
+    The folder builds with `make -C DIR` (or `edge-lstm build DIR`) and holds the model code,
+    the C runtime, the serial-protocol app and the board support.
+
+    \b
+    Example:
+      edge-lstm export model.tflite --board qemu-cortex-m4 -o fw
+    """
+    result = export_project(model, board, output, runtime=runtime, tflm_kernels=kernels)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2))
+        return
+    click.echo(f"wrote {result.out_dir} ({result.runtime} runtime, board {result.board})")
+    click.echo(
+        f"estimated flash {result.flash_bytes:,} B, RAM {result.ram_bytes:,} B "
+        f"(exact figures: edge-lstm build {result.out_dir})"
+    )

@@ -1,0 +1,125 @@
+"""Assemble a firmware folder: model code, runtime, app, protocol header, board support.
+
+Each part comes from its own package (firmware_gen for the model and the runtime, the harness
+for the protocol header, targets for the board); this module only puts them side by side,
+in a temporary folder renamed into place at the end so that a failed export leaves nothing
+half-written behind.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from edge_lstm import __version__
+from edge_lstm.errors import BadInputError
+
+RUNTIMES = ("native", "tflm")
+TFLM_KERNELS = ("reference", "cmsis-nn")
+
+
+@dataclass
+class ExportResult:
+    out_dir: Path
+    board: str
+    runtime: str
+    model_sha256: str
+    flash_bytes: int  # weights + code estimate (the built ELF gives the exact figure)
+    ram_bytes: int  # state + scratch (+ arena) + stack estimate
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.details,
+            "out_dir": str(self.out_dir),
+            "board": self.board,
+            "runtime": self.runtime,
+            "model_sha256": self.model_sha256,
+            "flash_bytes": self.flash_bytes,
+            "ram_bytes": self.ram_bytes,
+        }
+
+
+# Code size of the runtime, app and board support, and the stack the app needs: estimates
+# for `export --json`, before any compiler ran; `build` reports the exact figures from the ELF.
+CODE_BYTES_ESTIMATE = 6 * 1024
+STACK_BYTES_ESTIMATE = 1024
+
+
+def export_project(
+    model_path: Path,
+    board_name: str,
+    out_dir: Path,
+    runtime: str = "native",
+    tflm_kernels: str = "reference",
+) -> ExportResult:
+    from edge_lstm.harness.cgen import write_c_header
+    from quantize.tflite_ir import read_model
+    from targets.project import add_board_support
+    from targets.registry import get_board
+
+    if runtime not in RUNTIMES:
+        raise BadInputError(f"unknown runtime '{runtime}'; choose one of {', '.join(RUNTIMES)}")
+    board = get_board(board_name)
+    model = read_model(model_path)
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not (out_dir / "edge_lstm.json").exists() and any(out_dir.iterdir()):
+        raise BadInputError(
+            f"{out_dir} exists and is not an edge-lstm firmware folder; choose an empty or new -o"
+        )
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        details: dict[str, Any]
+        if runtime == "native":
+            from firmware_gen.native import generate
+
+            native = generate(model, work)
+            details = native.as_dict()
+            flash = native.weights_bytes + CODE_BYTES_ESTIMATE
+            ram = native.ram_bytes + STACK_BYTES_ESTIMATE
+        else:
+            from firmware_gen.tflm import generate as generate_tflm
+
+            tflm = generate_tflm(Path(model_path), work, kernels=tflm_kernels)
+            details = tflm.as_dict() if hasattr(tflm, "as_dict") else {}
+            flash = model.size_bytes + CODE_BYTES_ESTIMATE
+            ram = int(details.get("arena_bytes", 0)) + STACK_BYTES_ESTIMATE
+        app_dir = work / "app"
+        app_dir.mkdir(exist_ok=True)
+        from firmware_gen import include_dir
+
+        for src in sorted((include_dir() / "app").iterdir()):
+            if src.suffix in (".c", ".h"):
+                shutil.copy2(src, app_dir / src.name)
+        write_c_header(app_dir)
+        shutil.copy2(model_path, work / "model.tflite")
+        meta = {
+            "tool": "edge-lstm",
+            "version": __version__,
+            "runtime": runtime,
+            "model": "model.tflite",
+            "model_sha256": model.sha256,
+            "board": board.name,
+        }
+        (work / "edge_lstm.json").write_text(json.dumps(meta, indent=2) + "\n")
+        add_board_support(work, board)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        work.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return ExportResult(
+        out_dir=out_dir,
+        board=board.name,
+        runtime=runtime,
+        model_sha256=model.sha256,
+        flash_bytes=flash,
+        ram_bytes=ram,
+        details=details,
+    )
