@@ -97,7 +97,12 @@ def _lstm_sequence(p: LstmParams, x: np.ndarray, variant: str) -> np.ndarray:
         c = saturate(fc + ig, 16)
         if p.cell_clip > 0:
             c = np.clip(c, -p.cell_clip, p.cell_clip)
-        tc = act.cell_tanh(c, p.cell_power)
+        if variant == "litert" and not 0 <= 15 + p.cell_power <= 6:
+            # LiteRT's ApplyTanh silently does nothing outside Q0..Q6 inputs: the buffer still
+            # holds the input gate, so the hidden state becomes o * i
+            tc = i_g
+        else:
+            tc = act.cell_tanh(c, p.cell_power)
         if variant == "tflm":
             prod = tc * o_g
         else:
@@ -201,7 +206,10 @@ def _op_fully_connected(model: Model, op: Operator, env: Env, variant: str) -> N
     mult, shift = quantize_multiplier(s_in * w_scales / s_out)
     if mult.size == 1:
         mult, shift = np.repeat(mult, units), np.repeat(shift, units)
-    y = multiply_by_quantized_multiplier(acc, mult, shift) + out_t.zero_point
+    # LiteRT's optimized int8 FULLY_CONNECTED goes through ruy, which rounds once
+    single = variant == "litert"
+    y = multiply_by_quantized_multiplier(acc, mult, shift, single_rounding=single)
+    y = y + out_t.zero_point
     lo, hi = _activation_bounds(int(op.options.get("fusedActivationFunction", 0)), out_t)
     y = np.clip(y, lo, hi).astype(np.int8)
     env[op.outputs[0]] = y.reshape((n, *out_t.shape))
