@@ -167,6 +167,7 @@ SECTIONS
     }} > FLASH
 
     .rodata : ALIGN(4) {{
+        KEEP(*(.el_board_info))
         *(.rodata .rodata.*)
         . = ALIGN(4);
     }} > FLASH

@@ -1,8 +1,9 @@
 """Run a firmware ELF on an emulated board (QEMU MPS2/MPS3) with its UART on a pseudo-terminal.
 
-Under `-icount shift=0,sleep=off` every guest instruction advances virtual time by exactly
-1 ns and an idle (WFI) guest jumps straight to its next timer deadline, so the SysTick-based
-el_bsp_cycles() gives the same instruction count on every run, whatever the host's load.
+Under `-icount shift=0` every guest instruction advances virtual time by exactly 1 ns, so the
+SysTick-based el_bsp_cycles() counts instructions, not host time: the same code gives the same
+count whatever the host's load, to within one SysTick tick (40 instructions at 25 MHz), because
+where a measurement starts relative to a tick edge depends on when the host's bytes arrived.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ QEMU = "qemu-system-arm"
 _PTY = re.compile(r"char device redirected to (/dev/pts/\d+)")
 
 
-def qemu_command(elf: Path, board: Board, icount: bool = True, sleep: bool = False) -> list[str]:
+def qemu_command(elf: Path, board: Board, icount: bool = True, sleep: bool = True) -> list[str]:
     """The qemu-system-arm command line for ``board`` (documented in docs/boards.md)."""
     if not board.emulated or board.qemu_machine is None:
         raise TargetError(f"{board.name} is not an emulated board")
@@ -37,11 +38,12 @@ def qemu_command(elf: Path, board: Board, icount: bool = True, sleep: bool = Fal
 class QemuBoard:
     """A running emulated board; ``port`` is its UART0 pseudo-terminal.
 
-    ``sleep=True`` lets an idle guest sleep in real time (no host CPU burnt while waiting for
-    input) at the price of counts that vary by up to one SysTick tick between runs.
+    ``sleep=False`` (icount sleep=off) makes an idle guest jump to its next timer deadline
+    instead of sleeping in real time; that made counts repeat more often in our measurements but
+    not always, and it keeps one host core busy while the guest waits for input.
     """
 
-    def __init__(self, elf: Path, board: Board, icount: bool = True, sleep: bool = False,
+    def __init__(self, elf: Path, board: Board, icount: bool = True, sleep: bool = True,
                  start_timeout: float = 10.0) -> None:
         self.elf = Path(elf)
         self.board = board

@@ -53,6 +53,12 @@ const el_vector_t el_vectors[16 + EL_BOARD_IRQ_COUNT] = {
     [16 + EL_BOARD_UART_IRQ] = {.handler = el_bsp_uart_irq},
 };
 
+/* Board facts kept in the image so that tools can check an ELF against the board it is about to
+ * be flashed to: magic "ELBI", flash base, RAM base, UART base, CPU clock. */
+__attribute__((section(".el_board_info"), used))
+const uint32_t el_board_info[5] = {0x49424C45u, EL_BOARD_FLASH_BASE, EL_BOARD_RAM_BASE,
+                                   EL_BOARD_UART_BASE, EL_BOARD_CPU_HZ};
+
 /* newlib's __libc_init_array calls these; the C runtime start files are not linked. */
 void _init(void) {}
 void _fini(void) {}
