@@ -100,9 +100,11 @@ def required_tools(board: Board) -> list[tuple[str, str]]:
 
 
 def check_tools(board: Board) -> None:
-    for tool, hint in required_tools(board):
-        if shutil.which(tool) is None:
-            raise MissingToolError(f"{tool} not found: {hint}")
+    """Name every missing tool at once, so one install command fixes them all."""
+    missing = [(tool, hint) for tool, hint in required_tools(board) if shutil.which(tool) is None]
+    if missing:
+        hints = "; ".join(dict.fromkeys(hint for _, hint in missing))
+        raise MissingToolError(f"{', '.join(t for t, _ in missing)} not found: {hints}")
 
 
 def section_sizes(elf: Path) -> SectionSizes:
