@@ -230,3 +230,21 @@ def test_result_round_trips(cycles: int, output: bytes, steps: int) -> None:
     reply = ErrorReply(code=ErrorCode.MODEL_ERROR, request_type=MsgType.INFER, aux=-7,
                        detail="model")
     assert decode_error(encode_error(reply)) == reply
+
+
+def test_protocol_doc_names_every_type_code_and_timeout() -> None:
+    from pathlib import Path
+
+    from edge_lstm.harness import link
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "protocol.md").read_text()
+    for msg in MsgType:
+        assert f"| {msg.name} | 0x{int(msg):02X} |" in doc or f"| {msg.name} |" in doc, msg
+        assert f"0x{int(msg):02X}" in doc
+    for err in ErrorCode:
+        assert f"| {int(err)} | {err.name} |" in doc, err
+    for name in ("HELLO_TIMEOUT", "REQUEST_TIMEOUT", "RUN_TIMEOUT", "RETRIES"):
+        value = getattr(link, name)
+        shown = f"{value} s" if isinstance(value, float) else f"{value}"
+        assert f"| `{name}` | {shown} |" in doc, name
+    assert f"MAX_PAYLOAD ({MAX_PAYLOAD})" in doc
