@@ -186,3 +186,25 @@ def test_repeated_request_is_answered_from_cache(port: serial.Serial) -> None:
         np.frombuffer(out.payload[4:], dtype=np.int8),
         expected_output(np.array([[5, 6, 7, 8], [1, 1, 1, 1]], dtype=np.int8)),
     )
+
+
+def test_device_over_a_tcp_socket_url(app_exe: Path) -> None:
+    """The same app behind socket:// (as QEMU's -serial tcp: gives), not only a tty."""
+    import socket
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+    host, port_number = server.getsockname()
+    accepted: list[socket.socket] = []
+    thread = threading.Thread(target=lambda: accepted.append(server.accept()[0]), daemon=True)
+    thread.start()
+    with Device(f"socket://{host}:{port_number}") as device:
+        thread.join(timeout=5)
+        conn = accepted[0]
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with hostapp.run_on_fd(app_exe, conn.fileno()):
+            conn.close()
+            x = np.full((T, F), 9, dtype=np.int8)
+            out, _ = device.infer(x)
+            np.testing.assert_array_equal(out, expected_output(x))
+    server.close()
