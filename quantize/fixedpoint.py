@@ -88,14 +88,20 @@ def _trunc_div_pot(n: IntArray, bits: int) -> IntArray:
     return np.where(n >= 0, n >> bits, -((-n) >> bits))
 
 
+def _srdhm_no_overflow(a: IntArray, b: IntArray, bits: int) -> IntArray:
+    """srdhm without the min*min corner: branch-free nudge and truncating division."""
+    ab = a * b
+    low = np.int64((1 << (bits - 1)) - 1)
+    nudge = np.int64(1 << (bits - 2)) - ((ab >> 63) & low)  # 1 - 2**(bits-2) when ab < 0
+    n = ab + nudge
+    return (n + ((n >> 63) & low)) >> (bits - 1)  # C division: rounds toward zero
+
+
 def srdhm(a: ArrayLike, b: ArrayLike, bits: int = 32) -> IntArray:
     """gemmlowp SaturatingRoundingDoublingHighMul for int32 (bits=32) or int16 (bits=16)."""
     a, b = as_i64(a), as_i64(b)
-    lo = _LIMITS[bits][0]
-    ab = a * b
-    nudge = np.where(ab >= 0, 1 << (bits - 2), 1 - (1 << (bits - 2)))
-    high = wrap(_trunc_div_pot(ab + nudge, bits - 1), bits)
-    return np.where((a == lo) & (b == lo), _LIMITS[bits][1], high)
+    lo, hi = _LIMITS[bits]
+    return np.where((a == lo) & (b == lo), hi, _srdhm_no_overflow(a, b, bits))
 
 
 def rounding_divide_by_pot(x: ArrayLike, exponent: ArrayLike) -> IntArray:
@@ -135,9 +141,10 @@ def multiply_by_quantized_multiplier(
         total = 31 - s
         rounded = x * m + (np.int64(1) << (total - 1))
         return wrap(rounded >> total, 32)
-    left = np.maximum(s, 0)
-    right = np.maximum(-s, 0)
-    return rounding_divide_by_pot(srdhm(wrap(x << left, 32), m), right)
+    if np.any(s > 0):
+        x = wrap(x << np.maximum(s, 0), 32)
+    # multipliers are never negative, so the min * min corner of srdhm cannot happen
+    return rounding_divide_by_pot(_srdhm_no_overflow(x, m, 32), np.maximum(-s, 0))
 
 
 def multiply_by_quantized_multiplier_gt_one(

@@ -49,9 +49,15 @@ def quantize_input(x: np.ndarray, tensor: Tensor) -> np.ndarray:
     return saturate_to(q + tensor.zero_point, "int8")
 
 
-def _matmul_exact(a: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Integer a @ w.T through float64 BLAS: exact while |sums| < 2**53 (always for int8)."""
-    return (a.astype(np.float64) @ w.astype(np.float64).T).astype(np.int64)
+def _matmul_exact(a: np.ndarray, w: np.ndarray, a_max: int = 255) -> np.ndarray:
+    """Integer a @ w.T through BLAS, exact: every partial sum is an integer the float holds.
+
+    float32 is exact while |sums| stay below 2**24 (|a| <= a_max, |w| <= 128), float64 below
+    2**53, which int8 operands never reach.
+    """
+    exact32 = a_max * 128 * w.shape[1] < 2**24
+    ftype = np.float32 if exact32 else np.float64
+    return (a.astype(ftype) @ w.astype(ftype, copy=False).T).astype(np.int64)
 
 
 def _lstm_sequence(p: LstmParams, x: np.ndarray, variant: str) -> np.ndarray:
@@ -60,15 +66,16 @@ def _lstm_sequence(p: LstmParams, x: np.ndarray, variant: str) -> np.ndarray:
     n, t_steps, _ = x.shape
     hsz = p.hidden
     # the input half of every gate for every step at once: it does not depend on the state
-    acc_x = _matmul_exact(x.reshape(n * t_steps, -1), p.w_x) + p.input_bias.astype(np.int64)
+    acc_x = _matmul_exact(x.reshape(n * t_steps, -1), p.w_x, 128) + p.input_bias.astype(np.int64)
     gx = saturate(multiply_by_quantized_multiplier(acc_x, p.input_multiplier, p.input_shift), 16)
     gx = gx.reshape(n, t_steps, 4 * hsz)
     h = np.full((n, hsz), p.hidden_zero_point, dtype=np.int64)
     c = np.zeros((n, hsz), dtype=np.int64)
     out = np.empty((n, t_steps, hsz), dtype=np.int8)
     rec_bias = p.recurrent_bias.astype(np.int64)
+    w_h = p.w_h.astype(np.float32 if 128 * 128 * hsz < 2**24 else np.float64)
     for t in range(t_steps):
-        acc_h = _matmul_exact(h, p.w_h) + rec_bias
+        acc_h = _matmul_exact(h, w_h, 128) + rec_bias
         gh = multiply_by_quantized_multiplier(acc_h, p.recurrent_multiplier, p.recurrent_shift)
         if variant == "tflm":
             pre = saturate(gx[:, t] + saturate(gh, 16), 16)
