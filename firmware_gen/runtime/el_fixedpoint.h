@@ -98,6 +98,21 @@ EL_INLINE int32_t el_pack_s16x2(int32_t lo, int32_t hi)
     return (int32_t)(((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16));
 }
 
+#if EL_USE_DSP
+/** SXTB16 of the word rotated by 8 (bytes 1 and 3), one instruction where the compiler
+ *  would emit a separate rotate. */
+EL_INLINE uint32_t el_sxtb16_ror8(uint32_t w)
+{
+#if defined(__GNUC__)
+    uint32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(w));
+    return r;
+#else
+    return __sxtb16((w >> 8) | (w << 24));
+#endif
+}
+#endif
+
 /**
  * acc + dot product of one packed weight word (bytes w0, w2, w1, w3) with the four
  * int16 inputs packed in x01 = (x0, x1) and x23 = (x2, x3).
@@ -107,7 +122,7 @@ EL_INLINE int32_t el_mac4(int32_t acc, int32_t w, int32_t x01, int32_t x23)
 #if EL_USE_DSP
     const uint32_t uw = (uint32_t)w;
     acc = __smlad(__sxtb16(uw), (uint32_t)x01, acc);
-    return __smlad(__sxtb16((uw >> 8) | (uw << 24)), (uint32_t)x23, acc);
+    return __smlad(el_sxtb16_ror8(uw), (uint32_t)x23, acc);
 #else
     const uint32_t uw = (uint32_t)w;
     const int32_t w0 = (int8_t)(uw & 0xFFu);

@@ -26,7 +26,7 @@ int32_t el_lstm_s8_buffer_size(const el_lstm_s8_params *params)
 }
 
 /* acc[g] += dot(weights of gate g, input) for the four gates; returns the next weights. */
-static const int32_t *el_lstm_gates_dot(const int32_t *w, const int32_t *in, int32_t groups,
+EL_INLINE const int32_t *el_lstm_gates_dot(const int32_t *w, const int32_t *in, int32_t groups,
                                         int32_t acc[4])
 {
     int32_t a0 = acc[0];

@@ -1,0 +1,259 @@
+"""The native C engine against the TFLM runtime: every output byte, on the host and on QEMU.
+
+Each model is generated, compiled with the strict flags a user's firmware build may use, fed
+300 sequences (half uniform over the whole int8 range, so saturation happens, plus all-min and
+all-max sequences) and compared byte for byte with TFLite Micro, reset before every sequence.
+The driver also runs the streaming API (T x el_model_step, then el_model_output) on the same
+inputs, which must give the same bytes as el_model_invoke.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import subprocess
+from pathlib import Path
+
+import model_zoo
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from toolchain import require
+
+from firmware_gen import native
+from quantize.errors import UnsupportedModelError
+from quantize.tflite_ir import parse_model, read_model
+
+C_DIR = Path(__file__).parent / "c"
+STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
+SANITIZE = ["-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
+ARM_CPUS = ["cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55"]
+
+
+def _inputs(config: model_zoo.ZooConfig, count: int = 300) -> np.ndarray:
+    x = model_zoo.inputs_int8(config, count)
+    x[0] = 127
+    x[1] = -128
+    return x
+
+
+def _sources(out: Path) -> list[str]:
+    runtime = [str(out / "runtime" / f) for f in native.RUNTIME_FILES if f.endswith(".c")]
+    return [str(out / "model" / "model.c"), *runtime]
+
+
+def _build_host(out: Path, flags: list[str], name: str) -> Path:
+    exe = out / name
+    cmd = [
+        "gcc", *STRICT, *flags, f"-I{out / 'model'}", f"-I{out / 'runtime'}", "-o", str(exe),
+        *_sources(out), str(C_DIR / "host_driver.c"),
+    ]  # fmt: skip
+    subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return exe
+
+
+def _run_host(exe: Path, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    inputs = exe.parent / "inputs.bin"
+    outputs = exe.parent / f"{exe.name}.out"
+    x.astype(np.int8).tofile(inputs)
+    subprocess.run([str(exe), str(inputs), str(outputs)], check=True, capture_output=True)
+    got = np.fromfile(outputs, dtype=np.int8).reshape(len(x), 2, -1)
+    return got[:, 0], got[:, 1]
+
+
+def _check(name: str, got: np.ndarray, ref: np.ndarray) -> None:
+    mismatches = int((got.astype(np.int32) != ref.astype(np.int32)).sum())
+    print(f"{name}: {mismatches} mismatching bytes of {ref.size}")
+    assert mismatches == 0
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory):
+    """Generated and host-compiled models, one per zoo configuration, built on first use."""
+    cache: dict[str, tuple[Path, native.NativeExport]] = {}
+
+    def get(name: str) -> tuple[Path, native.NativeExport]:
+        if name not in cache:
+            out = tmp_path_factory.mktemp(f"native_{name}")
+            export = native.generate(read_model(model_zoo.tflite_path(name)), out)
+            cache[name] = (out, export)
+        return cache[name]
+
+    return get
+
+
+@pytest.mark.parametrize("name", list(model_zoo.CONFIGS))
+def test_host_bit_exact_with_tflm(name: str, generated) -> None:
+    out, export = generated(name)
+    config = model_zoo.CONFIGS[name]
+    x = _inputs(config)
+    ref = model_zoo.tflm_outputs(model_zoo.tflite_bytes(name), x).reshape(len(x), -1)
+    invoke, stream = _run_host(_build_host(out, ["-O2"], "host"), x)
+    _check(f"{name} invoke", invoke, ref)
+    _check(f"{name} T x step + output", stream, ref)
+    assert export.ram_bytes > 0 and export.weights_bytes > 0
+
+
+@pytest.mark.parametrize("name", ["small", "stack3", "seq", "odd"])
+def test_host_sanitizers(name: str, generated) -> None:
+    out, _ = generated(name)
+    x = _inputs(model_zoo.CONFIGS[name], 40)
+    ref = model_zoo.tflm_outputs(model_zoo.tflite_bytes(name), x).reshape(len(x), -1)
+    invoke, stream = _run_host(_build_host(out, SANITIZE, "asan"), x)
+    _check(f"{name} asan invoke", invoke, ref)
+    _check(f"{name} asan stream", stream, ref)
+
+
+def test_generated_files(generated) -> None:
+    out, export = generated("kws")
+    text = export.model_c.read_text()
+    header = export.model_h.read_text()
+    model = read_model(model_zoo.tflite_path("kws"))
+    assert model.sha256 in text and model.sha256 in header
+    assert "#ifndef EL_MODEL_H" in header
+    assert "EL_MODEL_STATIC_ASSERT(sizeof(" in text
+    assert re.search(r"#define EL_MODEL_INPUT_SCALE_BITS 0x[0-9A-F]{8}u", header)
+    assert "float" not in text and "double" not in text and "malloc" not in text
+    for f in native.RUNTIME_FILES:
+        assert (out / "runtime" / f).exists()
+    info = export.as_dict()
+    assert info["runtime"] == "native" and info["ram_bytes"] == export.ram_bytes
+
+
+def test_unsupported_op_names_it_and_suggests_tflm() -> None:
+    model = read_model(model_zoo.tflite_path("small"))
+    ops = list(model.operators)
+    ops[-1] = dataclasses.replace(ops[-1], opcode="TANH")
+    broken = dataclasses.replace(model, operators=tuple(ops))
+    with pytest.raises(UnsupportedModelError, match=r"TANH.*--runtime tflm"):
+        native.plan(broken)
+
+
+def test_pack_rows_byte_order() -> None:
+    w = np.arange(1, 6, dtype=np.int8).reshape(1, 5)
+    words = native.pack_rows(w).view(np.uint32)
+    assert words.tolist() == [[0x04020301, 0x00000005]]
+
+
+@pytest.mark.slow
+@pytest.mark.tf
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    timesteps=st.integers(1, 6),
+    features=st.integers(1, 7),
+    hidden=st.lists(st.integers(1, 12), min_size=1, max_size=2),
+    head=st.sampled_from(["softmax", "regression", "relu-softmax"]),
+    seed=st.integers(0, 1000),
+)
+def test_random_small_models(tmp_path_factory, timesteps, features, hidden, head, seed) -> None:
+    from quantize.convert import convert_keras
+
+    config = model_zoo.ZooConfig(
+        "random", timesteps, features, tuple(hidden), head=head, outputs=3, seed=seed
+    )
+    data = convert_keras(model_zoo.build_keras(config), model_zoo.calibration_data(config)).tflite
+    out = tmp_path_factory.mktemp("native_random")
+    native.generate(parse_model(data), out)
+    x = _inputs(config, 60)
+    ref = model_zoo.tflm_outputs(data, x).reshape(len(x), -1)
+    invoke, stream = _run_host(_build_host(out, ["-O2"], "host"), x)
+    _check(f"random {config}", invoke, ref)
+    _check("random stream", stream, ref)
+
+
+@pytest.mark.toolchain
+@pytest.mark.parametrize("cpu", ARM_CPUS)
+def test_arm_compiles(cpu: str, generated, tmp_path: Path) -> None:
+    gcc = require("arm-none-eabi-gcc")
+    for name in ["stack3", "seq"]:
+        out, _ = generated(name)
+        for src in _sources(out):
+            cmd = [gcc, f"-mcpu={cpu}", "-mthumb", *STRICT, "-O2", f"-I{out / 'model'}",
+                   f"-I{out / 'runtime'}", "-c", src, "-o", str(tmp_path / "x.o")]  # fmt: skip
+            result = subprocess.run(cmd, capture_output=True, text=True)
+            assert result.returncode == 0, result.stderr
+
+
+def _qemu_m4(out: Path, x: np.ndarray, dsp: int) -> tuple[np.ndarray, int]:
+    gcc = require("arm-none-eabi-gcc")
+    qemu = require("qemu-system-arm")
+    rows = ",\n".join("{" + ",".join(str(int(v)) for v in s.reshape(-1)) + "}" for s in x)
+    (out / "inputs.h").write_text(
+        '#include <stdint.h>\n#include "model.h"\n'
+        f"#define EL_TEST_COUNT {len(x)}\n"
+        f"static const int8_t el_test_inputs[{len(x)}][EL_MODEL_INPUT_BYTES] = {{\n{rows}\n}};\n"
+    )
+    elf = out / f"m4_dsp{dsp}.elf"
+    mps2 = C_DIR / "mps2"
+    cmd = [gcc, "-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=soft", *STRICT, "-O2",
+           f"-DEL_USE_DSP={dsp}", f"-I{out / 'model'}", f"-I{out / 'runtime'}", f"-I{out}",
+           f"-I{mps2}", "-nostartfiles", "--specs=nano.specs", "-T", str(mps2 / "mps2.ld"),
+           "-o", str(elf), *_sources(out),
+           str(mps2 / "startup.c"), str(mps2 / "main.c")]  # fmt: skip
+    subprocess.run(cmd, check=True, capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            qemu,
+            "-M",
+            "mps2-an386",
+            "-display",
+            "none",
+            "-monitor",
+            "none",
+            "-semihosting-config",
+            "enable=on,target=native",
+            "-icount",
+            "shift=0",
+            "-serial",
+            "stdio",
+            "-kernel",
+            str(elf),
+        ],  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.strip().splitlines()
+    got = np.stack([np.frombuffer(bytes.fromhex(line), dtype=np.int8) for line in lines[:-1]])
+    ticks = int(lines[-1].split()[1])
+    return got, ticks * 40  # timer at 25 MHz, 1 instruction = 1 ns under icount shift=0
+
+
+def _true_macs(name: str) -> int:
+    config = model_zoo.CONFIGS[name]
+    plan = native.plan(read_model(model_zoo.tflite_path(name)))
+    lstm = sum(4 * layer.hidden * (layer.input_size + layer.hidden) for layer in plan.lstms)
+    head = sum(op.input_size * op.output_size for op in plan.head if isinstance(op, native._Fc))
+    return config.timesteps * lstm + head * (config.timesteps if plan.sequence_output else 1)
+
+
+@pytest.mark.toolchain
+@pytest.mark.parametrize("name", ["imu", "kws"])
+def test_qemu_m4_dsp_and_plain_paths(name: str, generated) -> None:
+    out, _ = generated(name)
+    x = _inputs(model_zoo.CONFIGS[name], 12)
+    ref = model_zoo.tflm_outputs(model_zoo.tflite_bytes(name), x).reshape(len(x), -1)
+    dsp, dsp_instr = _qemu_m4(out, x, 1)
+    plain, plain_instr = _qemu_m4(out, x, 0)
+    _check(f"{name} M4 DSP", dsp, ref)
+    _check(f"{name} M4 plain", plain, ref)
+    macs = _true_macs(name)
+    print(
+        f"{name}: {macs} MACs; DSP {dsp_instr} instructions ({dsp_instr / macs:.2f}/MAC), "
+        f"plain {plain_instr} ({plain_instr / macs:.2f}/MAC)"
+    )
+    assert dsp_instr < plain_instr
+
+
+@pytest.mark.toolchain
+@pytest.mark.slow
+def test_qemu_m4_instructions_hidden_128(generated) -> None:
+    out, _ = generated("wide")
+    x = _inputs(model_zoo.CONFIGS["wide"], 3)
+    ref = model_zoo.tflm_outputs(model_zoo.tflite_bytes("wide"), x).reshape(len(x), -1)
+    got, instr = _qemu_m4(out, x, 1)
+    _check("wide M4 DSP", got, ref)
+    macs = _true_macs("wide")
+    print(f"wide: {macs} MACs, {instr} instructions, {instr / macs:.2f}/MAC")
