@@ -19,9 +19,10 @@ The smallest arena size for which every step fits is found by bisection over the
 structure sizes were measured by compiling ``sizeof``/``alignof`` probes against TFLM's headers
 with the host g++ (LP64) and arm-none-eabi-g++ (Cortex-M, AAPCS short enums), with
 ``TF_LITE_STATIC_MEMORY`` defined as every TFLM build does. The replay with the host table
-(``SIZES_HOST_WHEEL``) reproduces the host runtime's bisected minimum exactly (tests/test_arena.py checks that on the
-whole test zoo), which is what makes the 32-bit figure trustworthy; the shipped figure still adds
-a margin (see ``MARGIN_*``) for TFLM versions whose structures grow.
+(``SIZES_HOST_WHEEL``) reproduces the host runtime's bisected minimum exactly
+(tests/test_arena.py checks that on the whole test zoo), which is what makes the 32-bit figure
+trustworthy; the shipped figure still adds a margin (see ``MARGIN_*``) for TFLM versions whose
+structures grow.
 """
 
 from __future__ import annotations
