@@ -27,8 +27,8 @@ ALL = [pytest.param(n) for n in FAST] + [pytest.param(n, marks=pytest.mark.slow)
 
 def _inputs(name: str, model: Model) -> np.ndarray:
     config = CONFIGS[name]
-    x_float = quantize_input(model_zoo.test_inputs_float(config, 300), model.input)
-    return np.concatenate([x_float, model_zoo.test_inputs_int8(config, 300)])
+    x_float = quantize_input(model_zoo.inputs_float(config, 300), model.input)
+    return np.concatenate([x_float, model_zoo.inputs_int8(config, 300)])
 
 
 def litert_outputs(path: str, x_int8: np.ndarray) -> np.ndarray:
@@ -90,7 +90,7 @@ def test_variants_differ_somewhere() -> None:
 def test_reference_is_fast_on_a_large_model() -> None:
     """>= 300 sequences of a hidden-128, T-128 model in a few seconds."""
     model = parse_model(tflite_bytes("wide"))
-    x = model_zoo.test_inputs_int8(CONFIGS["wide"], 300)
+    x = model_zoo.inputs_int8(CONFIGS["wide"], 300)
     start = time.perf_counter()
     run_reference(model, x)
     elapsed = time.perf_counter() - start
@@ -100,7 +100,7 @@ def test_reference_is_fast_on_a_large_model() -> None:
 
 def test_output_shape_and_dequantize() -> None:
     model = parse_model(tflite_bytes("seq"))
-    x = model_zoo.test_inputs_int8(CONFIGS["seq"], 5)
+    x = model_zoo.inputs_int8(CONFIGS["seq"], 5)
     y = run_reference(model, x)
     assert y.shape == (5, *model.output.shape[1:])
     real = dequantize(y, model.output)
@@ -130,7 +130,7 @@ def test_unsupported_op_is_named() -> None:
         model.tensors, tuple(ops), model.inputs, model.outputs, model.sha256, model.size_bytes
     )
     with pytest.raises(UnsupportedModelError, match="GATHER"):
-        run_reference(broken, model_zoo.test_inputs_int8(CONFIGS["small"], 2))
+        run_reference(broken, model_zoo.inputs_int8(CONFIGS["small"], 2))
 
 
 def test_wrong_input_shape_is_a_clear_error() -> None:
