@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from fixtures.fake_model.hostapp import APP_DIR, CFLAGS, HERE
+from fixtures.fake_model.hostapp import APP_DIR, BSP_API_DIR, CFLAGS, HERE
 from toolchain import require
 
 from edge_lstm.harness.cgen import write_c_header
@@ -17,7 +17,7 @@ STRICT = [*CFLAGS, "-Wconversion", "-Wshadow"]
 def _compile_app(cc: str, out: Path, *flags: str) -> subprocess.CompletedProcess[str]:
     write_c_header(out)
     return subprocess.run(
-        [cc, *STRICT, *flags, f"-I{out}", f"-I{APP_DIR}", f"-I{HERE}", "-c",
+        [cc, *STRICT, *flags, f"-I{out}", f"-I{APP_DIR}", f"-I{HERE}", f"-I{BSP_API_DIR}", "-c",
          str(APP_DIR / "el_app.c"), "-o", str(out / "el_app.o")],
         capture_output=True, text=True,
     )
@@ -43,6 +43,7 @@ def test_app_builds_for_cortex_m(tmp_path: Path, cpu: str) -> None:
     for source in ("el_app.c", "el_frame.c"):
         subprocess.run(
             [cc, f"-mcpu={cpu}", "-mthumb", *STRICT, "-Os", f"-I{tmp_path}", f"-I{APP_DIR}",
-             f"-I{HERE}", "-c", str(APP_DIR / source), "-o", str(tmp_path / f"{source}.o")],
+             f"-I{HERE}", f"-I{BSP_API_DIR}", "-c", str(APP_DIR / source), "-o",
+             str(tmp_path / f"{source}.o")],
             check=True,
         )
