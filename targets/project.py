@@ -69,22 +69,37 @@ def parse_pin(board: Board, text: str) -> tuple[int, int]:
     raise BoardFileError(f"{board.name}.toml: field 'uart.tx_pin/rx_pin': cannot read {text!r}")
 
 
-def tick_scale(board: Board) -> tuple[int, int]:
-    """(multiplier, shift) taking counter ticks to EL_BSP_CYCLE_UNIT units.
+#: Sub-instruction resolution of el_bsp_cycles() on emulated boards: 2^-3 instruction.
+FRAC_BITS_EMULATED = 3
+#: QEMU's -icount shift: one instruction = 2^7 ns of virtual time (targets.qemu passes it).
+ICOUNT_SHIFT = 7
 
-    Under QEMU's -icount shift=0 each instruction takes 1 ns of virtual time, so SysTick ticks
-    at clock_hz become instructions by multiplying by 1e9 / clock_hz; the shift keeps that exact
-    for clocks such as 32 MHz (31.25 = 125 >> 2) without a division in the firmware.
+
+def tick_scale(board: Board) -> tuple[int, int, int]:
+    """(multiplier, shift, fraction bits) taking counter ticks to EL_BSP_CYCLE_UNIT units.
+
+    Under QEMU's ``-icount shift=7`` each instruction takes 128 ns of virtual time, so a SysTick
+    tick at clock_hz is (1e9 / clock_hz) / 128 instructions: a fraction. el_bsp_cycles() counts
+    in 1/8 instructions and el_bsp_cycles_elapsed() rounds a difference to whole instructions.
+    A measurement starts at an arbitrary phase of the tick (it depends on when the host's byte
+    arrived), so the raw tick difference jitters by one tick; one tick is under 0.32
+    instructions on every emulated board, and with the 1/8 resolution the error stays below
+    half an instruction, so the rounded count is exact and repeatable.
     """
     if board.cycle_counter != "systick" or board.cycle_unit != "instructions":
-        return 1, 0
-    ratio = Fraction(10**9, board.clock_hz)
+        return 1, 0, 0
+    unit_ns = Fraction(1 << ICOUNT_SHIFT, 1 << FRAC_BITS_EMULATED)
+    ratio = Fraction(10**9, board.clock_hz) / unit_ns
     shift = ratio.denominator.bit_length() - 1
     if ratio.denominator != 1 << shift:
         raise BoardFileError(
-            f"{board.name}.toml: field 'cpu.clock_hz': 1e9/{board.clock_hz} is not a whole "
-            "number of instructions per tick times a power of two")
-    return ratio.numerator, shift
+            f"{board.name}.toml: field 'cpu.clock_hz': 1e9/{board.clock_hz} ns per tick is not "
+            "a whole number of 1/8 instructions times a power of two")
+    tick_ns = Fraction(10**9, board.clock_hz)
+    if tick_ns + unit_ns >= Fraction(1 << ICOUNT_SHIFT, 2):
+        raise BoardFileError(f"{board.name}.toml: the SysTick clock is too slow for exact "
+                             "instruction counts under -icount")
+    return ratio.numerator, shift, FRAC_BITS_EMULATED
 
 
 def board_header(board: Board) -> str:
@@ -116,11 +131,12 @@ def board_header(board: Board) -> str:
             port, number = parse_pin(board, pin)
             lines += [f"#define EL_BOARD_UART_{role}_PORT {port}u",
                       f"#define EL_BOARD_UART_{role}_PIN {number}u"]
-    mul, shift = tick_scale(board)
+    mul, shift, frac_bits = tick_scale(board)
     lines += [
         f"#define EL_BSP_COUNTER_{board.cycle_counter.upper()} 1",
         f"#define EL_BSP_TICK_MUL {mul}u",
         f"#define EL_BSP_TICK_SHIFT {shift}u",
+        f"#define EL_BSP_CYCLE_FRAC_BITS {frac_bits}u",
         "",
         "#endif /* EL_BOARD_H */",
         "",

@@ -1,9 +1,10 @@
 """Run a firmware ELF on an emulated board (QEMU MPS2/MPS3) with its UART on a pseudo-terminal.
 
-Under `-icount shift=0` every guest instruction advances virtual time by exactly 1 ns, so the
-SysTick-based el_bsp_cycles() counts instructions, not host time: the same code gives the same
-count whatever the host's load, to within one SysTick tick (40 instructions at 25 MHz), because
-where a measurement starts relative to a tick edge depends on when the host's bytes arrived.
+Under `-icount shift=7` every guest instruction advances virtual time by exactly 128 ns, so the
+SysTick-based el_bsp_cycles() counts instructions, not host time. One SysTick tick (40 ns at
+25 MHz) is then under a third of an instruction, so the tick-phase jitter of a measurement
+(where it starts relative to a tick edge depends on when the host's bytes arrived) rounds away:
+el_bsp_cycles_elapsed() gives the same whole instruction count on every run.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 
 from targets.errors import MissingToolError, TargetError
+from targets.project import ICOUNT_SHIFT
 from targets.registry import Board
 
 QEMU = "qemu-system-arm"
@@ -31,7 +33,8 @@ def qemu_command(elf: Path, board: Board, icount: bool = True, sleep: bool = Tru
                "-kernel", str(elf), "-serial", "pty",
                "-semihosting-config", "enable=on,target=native"]
     if icount:
-        command += ["-icount", "shift=0" if sleep else "shift=0,sleep=off"]
+        shift = f"shift={ICOUNT_SHIFT}"
+        command += ["-icount", shift if sleep else f"{shift},sleep=off"]
     return command
 
 

@@ -181,7 +181,7 @@ static size_t el_app_bench_run(const uint8_t *req, uint16_t len)
     for (i = 0; i < runs; ++i) {
         uint32_t start = el_bsp_cycles();
         int status = el_model_invoke((const int8_t *)(req + EL_PROTO_BENCH_REQ_SIZE), scratch);
-        uint32_t cycles = el_bsp_cycles() - start;
+        uint32_t cycles = el_bsp_cycles_elapsed(start, el_bsp_cycles());
         if (status != 0) {
             return el_app_error(EL_ERR_MODEL_ERROR, EL_MSG_BENCH, status, "el_model_invoke");
         }
@@ -227,7 +227,7 @@ static uint8_t el_app_handle(const el_frame_t *req, size_t *payload_len)
         start = el_bsp_cycles();
         status = el_model_invoke((const int8_t *)req->payload,
                                  (int8_t *)(el_app_payload + EL_PROTO_INFER_RES_SIZE));
-        start = el_bsp_cycles() - start;
+        start = el_bsp_cycles_elapsed(start, el_bsp_cycles());
         el_app_steps = EL_MODEL_TIMESTEPS;
         if (status != 0) {
             *payload_len = el_app_error(EL_ERR_MODEL_ERROR, type, status, "el_model_invoke");
@@ -243,7 +243,7 @@ static uint8_t el_app_handle(const el_frame_t *req, size_t *payload_len)
         }
         start = el_bsp_cycles();
         status = el_model_step((const int8_t *)req->payload);
-        start = el_bsp_cycles() - start;
+        start = el_bsp_cycles_elapsed(start, el_bsp_cycles());
         if (status != 0) {
             *payload_len = el_app_error(EL_ERR_MODEL_ERROR, type, status, "el_model_step");
             return EL_MSG_ERROR;
@@ -260,7 +260,7 @@ static uint8_t el_app_handle(const el_frame_t *req, size_t *payload_len)
         }
         start = el_bsp_cycles();
         status = el_model_output((int8_t *)(el_app_payload + EL_PROTO_OUTPUT_RES_SIZE));
-        start = el_bsp_cycles() - start;
+        start = el_bsp_cycles_elapsed(start, el_bsp_cycles());
         if (status != 0) {
             *payload_len = el_app_error(EL_ERR_MODEL_ERROR, type, status, "el_model_output");
             return EL_MSG_ERROR;

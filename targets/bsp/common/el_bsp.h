@@ -33,6 +33,24 @@ int el_bsp_uart_read(void);
 /** @brief Free-running up-counter in EL_BSP_CYCLE_UNIT units; wraps modulo 2^32. */
 uint32_t el_bsp_cycles(void);
 
+/**
+ * @brief Whole EL_BSP_CYCLE_UNIT units between two el_bsp_cycles() readings.
+ *
+ * On emulated boards el_bsp_cycles() counts in 2^-EL_BSP_CYCLE_FRAC_BITS instructions; this
+ * rounds the difference to whole instructions, which makes QEMU counts repeatable.
+ * @param[in] start  an earlier el_bsp_cycles() value
+ * @param[in] end    a later el_bsp_cycles() value
+ * @return the elapsed count (modulo 2^32 of the raw counter)
+ */
+static inline uint32_t el_bsp_cycles_elapsed(uint32_t start, uint32_t end)
+{
+#if defined(EL_BSP_CYCLE_FRAC_BITS) && EL_BSP_CYCLE_FRAC_BITS > 0
+    return (end - start + (1u << (EL_BSP_CYCLE_FRAC_BITS - 1u))) >> EL_BSP_CYCLE_FRAC_BITS;
+#else
+    return end - start;
+#endif
+}
+
 /** @brief Wait for an interrupt (WFI), or yield the CPU briefly on the host. */
 void el_bsp_idle(void);
 
