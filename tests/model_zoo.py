@@ -80,13 +80,13 @@ def calibration_data(config: ZooConfig, count: int = 64) -> np.ndarray:
     return (rng.standard_normal(shape) * config.calib_std).astype(np.float32)
 
 
-def test_inputs_float(config: ZooConfig, count: int = 300) -> np.ndarray:
+def inputs_float(config: ZooConfig, count: int = 300) -> np.ndarray:
     rng = np.random.default_rng(config.seed + 200)
     shape = (count, config.timesteps, config.features)
     return (rng.standard_normal(shape) * 3 * config.calib_std).astype(np.float32)
 
 
-def test_inputs_int8(config: ZooConfig, count: int = 300) -> np.ndarray:
+def inputs_int8(config: ZooConfig, count: int = 300) -> np.ndarray:
     """Raw int8 inputs over the whole range (half uniform, half near zero)."""
     rng = np.random.default_rng(config.seed + 300)
     shape = (count, config.timesteps, config.features)
