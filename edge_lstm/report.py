@@ -413,7 +413,14 @@ def confusion_figure(
     None when the labels are not class indices (a regression target has no confusion matrix).
     """
     labels = np.asarray(labels)
-    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:
+    if labels.ndim != 1 or len(labels) == 0 or not np.issubdtype(labels.dtype, np.number):
+        return None
+    if not np.issubdtype(labels.dtype, np.integer):
+        # labels read from a CSV arrive as floats; whole numbers are still class indices
+        if not np.all(np.isfinite(labels)) or not np.all(labels == np.round(labels)):
+            return None
+    labels = labels.astype(np.int64)
+    if labels.min() < 0:
         return None
     outputs = [(name, _as_2d(y)) for name, y in (("float", y_float), ("device", y_device))
                if y is not None]  # fmt: skip

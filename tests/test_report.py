@@ -311,6 +311,13 @@ def test_confusion_counts(tmp_path: Path) -> None:
     assert_plausible_png(tmp_path / "c.png")
 
 
+def test_confusion_accepts_whole_float_labels() -> None:
+    labels = np.array([0.0, 1.0, 1.0])
+    fig = report.confusion_figure(labels, np.eye(2)[[0, 1, 0]], None)
+    assert fig is not None
+    assert np.array_equal(fig.axes[0].images[0].get_array(), [[1, 0], [1, 1]])
+
+
 def test_confusion_needs_class_labels(tmp_path: Path) -> None:
     y = np.random.default_rng(0).random((10, 1))
     assert report.plot_confusion(tmp_path / "c.png", np.arange(10) * 0.5, y, y) is None
