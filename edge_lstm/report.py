@@ -318,6 +318,8 @@ def _new_figure(width: float, height: float) -> Figure:
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    # the default pad lets titles touch the top edge of the image
+    fig.get_layout_engine().set(w_pad=0.1, h_pad=0.1)  # type: ignore[union-attr]
     FigureCanvasAgg(fig)
     return fig
 
