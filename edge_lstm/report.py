@@ -15,6 +15,7 @@ report.json, which says what a PNG shows without decoding it.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import math
@@ -467,11 +468,13 @@ def plot_confusion(
     return _titles(fig)
 
 
+@functools.lru_cache(maxsize=1)
 def activation_errors() -> dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] | None:
     """{variant: {"sigmoid"|"tanh": (real input, error in output LSB)}} over every int16 input.
 
     None when this version of ``quantize.activations`` lacks the functions: the plot is then left
-    out rather than failing a report whose other parts are fine.
+    out rather than failing a report whose other parts are fine. The result depends on no model,
+    so it is computed once per process; the arrays are read-only because they are shared.
     """
     try:
         from quantize.activations import VARIANTS, lstm_activations
@@ -484,10 +487,12 @@ def activation_errors() -> dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] |
     for variant in VARIANTS:
         act = lstm_activations(variant)
         got = {"sigmoid": act.gate_sigmoid(x), "tanh": act.gate_tanh(x)}
-        errors[variant] = {
-            fn: (real, (np.asarray(got[fn], dtype=np.float64) / 32768.0 - exact[fn]) * 32768.0)
-            for fn in ("sigmoid", "tanh")
-        }
+        errors[variant] = {}
+        for fn in ("sigmoid", "tanh"):
+            err = (np.asarray(got[fn], dtype=np.float64) / 32768.0 - exact[fn]) * 32768.0
+            err.flags.writeable = False
+            errors[variant][fn] = (real, err)
+    real.flags.writeable = False
     return errors
 
 

@@ -265,12 +265,10 @@ def test_run_report_markdown(full_run: tuple[Path, list[Path]]) -> None:
 def test_run_report_leaves_out_plots_without_data(tmp_path: Path) -> None:
     for stale in ALL_PLOTS:
         (tmp_path / stale).write_bytes(PNG_SIGNATURE)
-    arrays = run_arrays()
-    del arrays["y"]
     summary = run_summary(memory={}, stages=[])
-    paths = report.write_run_report(tmp_path, summary, arrays)
+    paths = report.write_run_report(tmp_path, summary, None)
     drawn = {p.name for p in paths} - {"report.json", "report.md"}
-    assert drawn <= {"outputs.png", "activations.png"} and "outputs.png" in drawn
+    assert drawn <= {"activations.png"}  # the only plot that needs no data of the run
     # plots of a previous run in the same folder are gone, not left to mislead
     assert {p.name for p in tmp_path.glob("*.png")} == drawn
     assert set(json.loads((tmp_path / "report.json").read_text())["plots"]) == drawn
@@ -354,3 +352,10 @@ def test_memory_plot_totals_only(tmp_path: Path) -> None:
     assert names == ["total"]
     assert_plausible_png(tmp_path / "m.png")
     assert report.plot_memory(tmp_path / "n.png", {"weights_bytes": None}) is None
+
+
+def test_no_confusion_without_labels(tmp_path: Path) -> None:
+    arrays = run_arrays()
+    del arrays["y"]
+    plots = report.draw_plots(tmp_path, {}, arrays)
+    assert "outputs.png" in plots and "confusion.png" not in plots
