@@ -1,0 +1,412 @@
+"""Instruction counts, memory and host-side timings of the native engine on the emulated boards.
+
+Usage: python benchmarks/run.py [--quick] [--boards B ...] [--out benchmarks/results]
+
+Models are random-weight tf_keras LSTMs, converted once and cached under benchmarks/.cache so
+that a re-run spends its time on the firmware, not on TensorFlow. Counts come from QEMU's
+-icount mode, where the firmware's counter reads exact guest instructions: they are the same
+on every run, which ``--quick`` checks by measuring the same firmware twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "benchmarks"
+CACHE_DIR = Path(os.environ.get("EDGE_LSTM_BENCH_CACHE", BENCH_DIR / ".cache"))
+README = BENCH_DIR / "README.md"
+BEGIN_MARK = "<!-- results:begin -->"
+END_MARK = "<!-- results:end -->"
+
+EMULATED_BOARDS = ("qemu-cortex-m3", "qemu-cortex-m4", "qemu-cortex-m7", "qemu-cortex-m55")
+BENCH_RUNS = 3
+LINK_SAMPLES = 100
+LINK_TIME_CAP_S = 15.0  # big models on a slow link: stop early, report the rate so far
+
+
+@dataclass(frozen=True)
+class BenchModel:
+    hidden: int
+    timesteps: int
+    features: int
+    layers: int
+    outputs: int = 8
+    seed: int = 0
+
+    @property
+    def name(self) -> str:
+        return f"h{self.hidden}-t{self.timesteps}-f{self.features}-l{self.layers}"
+
+    @property
+    def key(self) -> str:
+        text = json.dumps(asdict(self), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def grid() -> list[BenchModel]:
+    """Half fraction of T x features x layers (layers = 2 exactly when T and F are both high
+    or both low), crossed with every hidden size: 16 models instead of 32, each two-level
+    factor still seen at both levels for every hidden size."""
+    half = [(32, 6, 2), (32, 40, 1), (128, 6, 1), (128, 40, 2)]
+    return [BenchModel(h, t, f, n) for h in (16, 32, 64, 128) for t, f, n in half]
+
+
+QUICK_MODEL = BenchModel(hidden=32, timesteps=32, features=6, layers=1)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One firmware build: a board, with its DSP-extension path on or off."""
+
+    board: str
+    dsp: bool
+
+    @property
+    def label(self) -> str:
+        return f"{self.board}{'' if self.dsp else '-nodsp'}"
+
+
+def variants(boards: list[str]) -> list[Variant]:
+    from targets.registry import get_board
+
+    out: list[Variant] = []
+    for name in boards:
+        if get_board(name).dsp:
+            out += [Variant(name, True), Variant(name, False)]
+        else:
+            out.append(Variant(name, False))
+    return out
+
+
+# --- models ----------------------------------------------------------------------------------
+
+
+def build_keras(model: BenchModel) -> Any:
+    import tf_keras
+
+    tf_keras.utils.set_random_seed(model.seed)
+    layers: list[Any] = [tf_keras.Input(shape=(model.timesteps, model.features), batch_size=1)]
+    for i in range(model.layers):
+        layers.append(tf_keras.layers.LSTM(model.hidden, return_sequences=i < model.layers - 1))
+    layers.append(tf_keras.layers.Dense(model.outputs, activation="softmax"))
+    return tf_keras.Sequential(layers)
+
+
+def converted(model: BenchModel) -> tuple[Path, float, bool]:
+    """The cached .tflite, the time its conversion took, and whether this run converted it.
+
+    The conversion time is stored beside the model so a cached run still reports it.
+    """
+    path = CACHE_DIR / "models" / f"{model.name}-{model.key}.tflite"
+    meta = path.with_suffix(".json")
+    if path.exists() and meta.exists():
+        return path, float(json.loads(meta.read_text())["convert_s"]), False
+    from quantize.convert import convert_keras
+
+    rng = np.random.default_rng(model.seed + 100)
+    calib = rng.standard_normal((64, model.timesteps, model.features)).astype(np.float32)
+    keras_model = build_keras(model)
+    start = time.perf_counter()
+    result = convert_keras(keras_model, calib)
+    seconds = time.perf_counter() - start
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_bytes(result.tflite)
+    os.replace(tmp, path)
+    meta.write_text(json.dumps({"convert_s": seconds}) + "\n")
+    return path, seconds, True
+
+
+# --- one firmware ----------------------------------------------------------------------------
+
+
+def measure(model: BenchModel, tflite: Path, variant: Variant, link_samples: int,
+            repeats: int = 1) -> dict[str, Any]:
+    """Export, build and run one firmware; ``repeats`` separate QEMU sessions of it."""
+    from edge_lstm.export import export_project
+    from edge_lstm.harness.device import Device
+    from targets.build import build_project
+    from targets.qemu import QemuBoard
+    from targets.registry import get_board
+
+    out_dir = CACHE_DIR / "fw" / model.name / variant.label
+    start = time.perf_counter()
+    export = export_project(tflite, variant.board, out_dir, runtime="native")
+    opt = "-O2" if variant.dsp else "-O2 -DEL_USE_DSP=0"
+    build = build_project(out_dir, jobs=1, opt=opt)
+    export_build_s = time.perf_counter() - start
+    details = export.details
+    macs = int(details["macs_per_inference"])
+    engine_ram = int(details["ram_state_bytes"]) + int(details["ram_scratch_bytes"])
+
+    rng = np.random.default_rng(model.seed + 300)
+    x = rng.integers(-128, 128, size=model.timesteps * model.features).astype(np.int8)
+    sessions: list[dict[str, Any]] = []
+    for _ in range(repeats):
+        with QemuBoard(build.elf, get_board(variant.board)) as qemu, Device(qemu.port) as dev:
+            info = dev.hello()
+            bench = dev.bench(BENCH_RUNS, x)
+            _, infer_cycles = dev.infer(x)
+            session: dict[str, Any] = {
+                "instructions": bench.median,
+                "bench_min": bench.min,
+                "bench_max": bench.max,
+                "infer_instructions": infer_cycles,
+                "cycle_unit": info.cycle_unit,
+                "device_ram_bytes": info.ram_bytes,
+            }
+            if link_samples:
+                samples = rng.integers(-128, 128, size=(link_samples, x.size)).astype(np.int8)
+                t0 = time.perf_counter()
+                done = 0
+                for sample in samples:
+                    dev.infer(sample)
+                    done += 1
+                    if time.perf_counter() - t0 > LINK_TIME_CAP_S:
+                        break
+                elapsed = time.perf_counter() - t0
+                session["link_samples"] = done
+                session["link_samples_per_s"] = round(done / elapsed, 2)
+            sessions.append(session)
+    first = sessions[0]
+    counts = [s["instructions"] for s in sessions]
+    repeatable = all(
+        s["bench_min"] == s["bench_max"] == s["infer_instructions"] == counts[0] for s in sessions
+    )
+    sizes = build.sizes
+    return {
+        "model": model.name,
+        "board": variant.board,
+        "dsp": variant.dsp,
+        "variant": variant.label,
+        "hidden": model.hidden,
+        "timesteps": model.timesteps,
+        "features": model.features,
+        "layers": model.layers,
+        "macs_per_inference": macs,
+        "instructions": first["instructions"],
+        "instructions_per_mac": round(first["instructions"] / macs, 3),
+        "instructions_all_sessions": counts,
+        "repeatable": repeatable,
+        "cycle_unit": first["cycle_unit"],
+        "sizes": asdict(sizes),
+        "flash_bytes": sizes.flash_bytes,
+        "ram_bytes": sizes.ram_bytes,
+        "flash_weights_bytes": int(details["flash_weights_bytes"]),
+        "flash_code_bytes": sizes.flash_bytes - int(details["flash_weights_bytes"]),
+        "ram_state_bytes": int(details["ram_state_bytes"]),
+        "ram_scratch_bytes": int(details["ram_scratch_bytes"]),
+        "engine_ram_bytes": engine_ram,
+        "device_ram_bytes": first["device_ram_bytes"],
+        "stack_reserved_bytes": sizes.stack,
+        "ram_other_bytes": sizes.ram_bytes - engine_ram - sizes.stack,
+        "export_build_s": round(export_build_s, 2),
+        **({"link_samples": first["link_samples"],
+            "link_samples_per_s": first["link_samples_per_s"]} if link_samples else {}),
+    }
+
+
+# --- targets and report ----------------------------------------------------------------------
+
+
+def check_targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each stated target against the measured numbers: one verdict per applicable row."""
+    verdicts: list[dict[str, Any]] = []
+
+    def add(target: str, row: dict[str, Any], value: float, limit: float) -> None:
+        verdicts.append({"target": target, "model": row["model"], "variant": row["variant"],
+                         "value": value, "limit": limit, "met": value <= limit})
+
+    for row in rows:
+        ipm = row["instructions_per_mac"]
+        if row["board"] == "qemu-cortex-m4" and row["dsp"]:
+            if row["hidden"] >= 128:
+                add("M4+DSP instr/MAC <= 1.5 (hidden >= 128)", row, ipm, 1.5)
+            elif row["hidden"] >= 32:
+                add("M4+DSP instr/MAC <= 2.0 (hidden >= 32)", row, ipm, 2.0)
+            if row["layers"] == 1:
+                add("code (flash - weights) < 6 KB, one layer", row, row["flash_code_bytes"],
+                    6 * 1024)
+        if row["board"] == "qemu-cortex-m3":
+            add("M3 instr/MAC <= 3", row, ipm, 3.0)
+    return verdicts
+
+
+def tool_version(command: list[str]) -> str:
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, check=False).stdout
+    except OSError:
+        return "missing"
+    return out.splitlines()[0].strip() if out else "unknown"
+
+
+def git_commit() -> str:
+    out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True,
+                         text=True, check=False)
+    return out.stdout.strip() or "unknown"
+
+
+def markdown(result: dict[str, Any]) -> str:
+    rows = result["rows"]
+    labels = [v for v in result["variants"]]
+    lines = [
+        f"Measured {result['date']} at commit `{result['git_commit'][:10]}` with "
+        f"`{result['command']}`; {result['gcc']}; {result['qemu']}.",
+        "",
+        "Instructions per MAC (exact guest instruction counts per inference, `-O2`):",
+        "",
+        "| model | MACs | " + " | ".join(labels) + " |",
+        "|---|---:|" + "---:|" * len(labels),
+    ]
+    by_model: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in rows:
+        by_model.setdefault(row["model"], {})[row["variant"]] = row
+    for name, cells in by_model.items():
+        any_row = next(iter(cells.values()))
+        vals = [f"{cells[v]['instructions_per_mac']:.2f}" if v in cells else "-" for v in labels]
+        lines.append(f"| {name} | {any_row['macs_per_inference']:,} | " + " | ".join(vals) + " |")
+    lines += [
+        "",
+        "Memory (Cortex-M4 build with DSP) and host-side figures; flash = text + rodata + data, "
+        "RAM = data + bss + stack reservation, engine = state + scratch:",
+        "",
+        "| model | instr (M4) | flash | weights | code | RAM | engine | stack res. | other RAM "
+        "| convert s | export+build s | link samples/s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, cells in by_model.items():
+        row = cells.get("qemu-cortex-m4") or next(iter(cells.values()))
+        rate = row.get("link_samples_per_s", "-")
+        lines.append(
+            f"| {name} | {row['instructions']:,} | {row['flash_bytes']:,} | "
+            f"{row['flash_weights_bytes']:,} | {row['flash_code_bytes']:,} | "
+            f"{row['ram_bytes']:,} | {row['engine_ram_bytes']:,} | "
+            f"{row['stack_reserved_bytes']:,} | {row['ram_other_bytes']:,} | "
+            f"{result['convert_s'].get(name, 0):.1f} | {row['export_build_s']:.1f} | {rate} |"
+        )
+    verdicts = result["targets"]
+    missed = [v for v in verdicts if not v["met"]]
+    lines += ["", f"Targets: {len(verdicts) - len(missed)} of {len(verdicts)} checks met."]
+    if missed:
+        lines += ["", "Missed:", ""]
+        for v in missed:
+            lines.append(f"- {v['target']}: {v['model']} on {v['variant']} measured "
+                         f"{v['value']:,} (limit {v['limit']:,})")
+    return "\n".join(lines) + "\n"
+
+
+def write_readme_table(text: str) -> None:
+    """Replace what sits between the markers, leaving the rest of the README as written."""
+    if not README.exists():
+        return
+    content = README.read_text()
+    if BEGIN_MARK not in content or END_MARK not in content:
+        return
+    head, rest = content.split(BEGIN_MARK, 1)
+    _, tail = rest.split(END_MARK, 1)
+    README.write_text(f"{head}{BEGIN_MARK}\n{text}{END_MARK}{tail}")
+
+
+# --- main ------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="one model on qemu-cortex-m4, measured twice; fails unless the "
+                             "instruction counts are identical")
+    parser.add_argument("--boards", nargs="+", default=list(EMULATED_BOARDS),
+                        choices=EMULATED_BOARDS)
+    parser.add_argument("--models", nargs="+", help="only these grid models (by name)")
+    parser.add_argument("--out", type=Path, default=BENCH_DIR / "results")
+    parser.add_argument("--name", help="results file stem (default: quick or grid)")
+    parser.add_argument("--jobs", type=int, default=2, help="firmwares measured in parallel")
+    parser.add_argument("--no-readme", action="store_true", help="leave README.md alone")
+    args = parser.parse_args(argv)
+
+    if args.quick:
+        models = [QUICK_MODEL]
+        chosen = [Variant("qemu-cortex-m4", True)]
+        repeats, link_samples = 2, 20
+    else:
+        models = grid()
+        if args.models:
+            models = [m for m in models if m.name in set(args.models)]
+        chosen = variants(args.boards)
+        repeats, link_samples = 1, LINK_SAMPLES
+    name = args.name or ("quick" if args.quick else "grid")
+    command = "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+
+    started = time.perf_counter()
+    tflites: dict[str, Path] = {}
+    convert_s: dict[str, float] = {}
+    for model in models:
+        path, seconds, fresh = converted(model)
+        tflites[model.name], convert_s[model.name] = path, round(seconds, 2)
+        print(f"model {model.name}: {'converted' if fresh else 'cached'} ({seconds:.1f} s)",
+              flush=True)
+
+    jobs = [(m, v) for m in models for v in chosen]
+
+    def one(job: tuple[BenchModel, Variant]) -> dict[str, Any]:
+        model, variant = job
+        # The link rate is a property of the host and the model, so one board measures it.
+        samples = link_samples if variant == Variant("qemu-cortex-m4", True) else 0
+        row = measure(model, tflites[model.name], variant, samples, repeats)
+        print(f"{model.name:22s} {variant.label:22s} {row['instructions']:>11,} instr "
+              f"{row['instructions_per_mac']:.3f}/MAC flash {row['flash_bytes']:,} "
+              f"RAM {row['ram_bytes']:,}{'' if row['repeatable'] else '  NOT REPEATABLE'}",
+              flush=True)
+        return row
+
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        rows = list(pool.map(one, jobs))
+
+    result: dict[str, Any] = {
+        "command": command,
+        "git_commit": git_commit(),
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "gcc": tool_version(["arm-none-eabi-gcc", "--version"]),
+        "qemu": tool_version(["qemu-system-arm", "--version"]),
+        "host": {"cpus": os.cpu_count(), "parallel_jobs": args.jobs},
+        "quick": args.quick,
+        "variants": [v.label for v in chosen],
+        "models": [asdict(m) | {"name": m.name} for m in models],
+        "convert_s": convert_s,
+        "rows": rows,
+        "targets": check_targets(rows),
+        "deterministic": all(r["repeatable"] for r in rows),
+        "wall_s": round(time.perf_counter() - started, 1),
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    out_path = args.out / f"{name}.json"
+    out_path.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {out_path} ({result['wall_s']} s)")
+    if not args.quick and not args.no_readme:
+        write_readme_table(markdown(result))
+    if not result["deterministic"]:
+        print("instruction counts differ between runs", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    if shutil.which("arm-none-eabi-gcc") is None:
+        print("arm-none-eabi-gcc not found", file=sys.stderr)
+        sys.exit(3)
+    sys.exit(main())
