@@ -102,6 +102,7 @@ def validate(
     trace: Callable[[str], None] | None = None,
     progress: bool = True,
     skip_hash_check: bool = False,
+    retries: int = 5,
 ) -> tuple[ValidationReport, np.ndarray]:
     from edge_lstm.harness.device import Device
     from quantize.tflite_ir import read_model
@@ -112,7 +113,7 @@ def validate(
     check_shape(data, input_t.shape[1], input_t.shape[2])
     x_int8 = quantize_input(data.x, input_t.scale, input_t.zero_point)
 
-    devices = [Device(url, trace=trace) for url in ports]
+    devices = [Device(url, trace=trace, retries=retries) for url in ports]
     try:
         infos = [device.hello() for device in devices]
         for url, info in zip(ports, infos, strict=True):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
 import subprocess
 import threading
 import time
@@ -47,10 +48,14 @@ class QemuBoard:
     """
 
     def __init__(self, elf: Path, board: Board, icount: bool = True, sleep: bool = True,
-                 start_timeout: float = 10.0) -> None:
+                 start_timeout: float = 10.0, monitor: Path | None = None) -> None:
         self.elf = Path(elf)
         self.board = board
         self.command = qemu_command(self.elf, board, icount, sleep)
+        self.monitor = monitor
+        if monitor is not None:  # a control socket, e.g. to reset the board like its button
+            at = self.command.index("-monitor")
+            self.command[at + 1] = f"unix:{monitor},server=on,wait=off"
         self.start_timeout = start_timeout
         self.port: str = ""
         self.output: list[str] = []
@@ -92,6 +97,16 @@ class QemuBoard:
             if match and not self.port:
                 self.port = match.group(1)
                 self._found.set()
+
+    def system_reset(self) -> None:
+        """Reset the emulated board (CPU and devices) as its reset button would."""
+        if self.monitor is None:
+            raise TargetError("start QemuBoard with monitor=PATH to reset it")
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(5)
+            sock.connect(str(self.monitor))
+            sock.sendall(b"system_reset\n")
+            time.sleep(0.05)  # let QEMU read the command before the socket closes
 
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None

@@ -83,6 +83,13 @@ def _env_ports() -> tuple[str, ...]:
     type=click.IntRange(0),
     help="Accept outputs within this many LSB of the reference (0: bit-exact).",
 )
+@click.option(
+    "--retries",
+    default=5,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Resends of a request before the link is declared dead.",
+)
 @click.option("--trace", is_flag=True, help="Hex dump of every frame to stderr.")
 @click.option(
     "--skip-hash-check",
