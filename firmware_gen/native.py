@@ -187,6 +187,7 @@ class _Lstm:
     tanh_mult: int
     tanh_shift: int
     cell_clip: int
+    shift_only: int  # 1: the kernel's short requantization forms are exact for this layer
 
     @property
     def scratch_words(self) -> int:
@@ -314,23 +315,37 @@ def _lstm(model: Model, op: Operator, name: str) -> _Lstm:
         cell_clip = int(math.trunc(min(max(clip / float(_f32(s_c)), -32768.0), 32767.0)))
     else:
         cell_clip = -1
+    input_rq = [quantize_multiplier(_fc_multiplier_per_tensor(s_x, w.scale, _Q312)) for w in wx]
+    recurrent_rq = [quantize_multiplier(_fc_multiplier_per_tensor(s_h, w.scale, _Q312)) for w in wh]
+    forget_cell_rq = quantize_multiplier(_mul_multiplier(_Q015, s_c, s_c))
+    input_gate_rq = quantize_multiplier(_mul_multiplier(_Q015, _Q015, s_c))
+    hidden_rq = quantize_multiplier(_mul_multiplier(_Q015, _Q015, s_h))
+    # Largest |accumulator| per gate side: |folded bias| + 128 * sum |w| (raw int8 inputs).
+    bounds = [
+        int(np.max(np.abs(bias_words[:, g]) + 128 * np.abs(w.data.astype(np.int64)).sum(axis=1)))
+        for g, w in enumerate(wx + wh)
+    ]
+    shift_only = int(
+        all(b < 2**30 for b in bounds)
+        and all(-31 <= sh <= -1 for _, sh in input_rq + recurrent_rq + [hidden_rq])
+        and all(m == 2**30 and -29 <= sh <= -1 for m, sh in (forget_cell_rq, input_gate_rq))
+    )
     return _Lstm(
         name=name,
         input_size=int(input_size),
         hidden=int(hidden),
         weights=packed.reshape(-1).astype(np.int32),
         bias=bias_words.astype(np.int32),
-        input_rq=[quantize_multiplier(_fc_multiplier_per_tensor(s_x, w.scale, _Q312)) for w in wx],
-        recurrent_rq=[
-            quantize_multiplier(_fc_multiplier_per_tensor(s_h, w.scale, _Q312)) for w in wh
-        ],
-        forget_cell_rq=quantize_multiplier(_mul_multiplier(_Q015, s_c, s_c)),
-        input_gate_rq=quantize_multiplier(_mul_multiplier(_Q015, _Q015, s_c)),
-        hidden_rq=quantize_multiplier(_mul_multiplier(_Q015, _Q015, s_h)),
+        input_rq=input_rq,
+        recurrent_rq=recurrent_rq,
+        forget_cell_rq=forget_cell_rq,
+        input_gate_rq=input_gate_rq,
+        hidden_rq=hidden_rq,
         hidden_zp=zp_h,
         tanh_mult=tanh_mult,
         tanh_shift=tanh_shift,
         cell_clip=cell_clip,
+        shift_only=shift_only,
     )
 
 
@@ -568,7 +583,8 @@ def generate(model: Model, out_dir: str | Path) -> NativeExport:
             f"    {{{', '.join(_rq(r) for r in layer.recurrent_rq)}}},\n"
             f"    {_rq(layer.forget_cell_rq)}, {_rq(layer.input_gate_rq)}, "
             f"{_rq(layer.hidden_rq)},\n"
-            f"    {layer.hidden_zp}, {layer.tanh_mult}, {layer.tanh_shift}, {layer.cell_clip}\n"
+            f"    {layer.hidden_zp}, {layer.tanh_mult}, {layer.tanh_shift}, {layer.cell_clip},\n"
+            f"    {layer.shift_only}\n"
             "};\n"
         )
         c.append(f"static int8_t {n}_h[{layer.hidden}];\nstatic int16_t {n}_c[{layer.hidden}];\n\n")

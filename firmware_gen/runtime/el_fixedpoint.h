@@ -92,6 +92,41 @@ EL_INLINE int32_t el_mbqm(int32_t x, int32_t multiplier, int32_t shift)
     return el_rdbp(el_srdhm_pos(x, multiplier), -shift);
 }
 
+/** round(a * b / 2^32), ties towards +infinity (the SMMULR instruction). */
+EL_INLINE int32_t el_smmulr(int32_t a, int32_t b)
+{
+#if EL_USE_DSP && defined(__GNUC__)
+    int32_t r;
+    __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+#else
+    return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 31)) >> 32);
+#endif
+}
+
+/**
+ * el_mbqm() for |x| < 2^30, a multiplier >= 0 and shift = -right with right >= 1, half =
+ * 2^(right - 1); the same result in a few instructions:
+ * - el_srdhm(x, m) = floor((x m + 2^30) / 2^31) = floor((2x m + 2^31) / 2^32), and 2x fits;
+ * - el_rdbp(r, right) = floor((r + half - [r < 0]) / 2^right) (ties away from zero), with
+ *   |r| <= |x| < 2^30 so the sum does not overflow.
+ */
+EL_INLINE int32_t el_mbqm_fast(int32_t x, int32_t multiplier, int32_t right, int32_t half)
+{
+    const int32_t r = el_smmulr(el_shl(x, 1), multiplier);
+    return (r + half - (int32_t)((uint32_t)r >> 31)) >> right;
+}
+
+/**
+ * el_mbqm(x, 2^30, -s) for |x| < 2^30 and 1 <= s <= 29, with add = 2^s + 1: the
+ * multiplication by 2^30 is floor((x + 1) / 2), and the two roundings fold into one shift:
+ * floor((x + 2^s + 1 - 2 [x < 0]) / 2^(s + 1)). (x = -1 gives 0 either way.)
+ */
+EL_INLINE int32_t el_mbqm_pow2(int32_t x, int32_t add, int32_t s1)
+{
+    return (x + add - (int32_t)(((uint32_t)x >> 31) << 1)) >> s1;
+}
+
 /** Sign-extend an int8 to int16 and pack two as one word (low half first). */
 EL_INLINE int32_t el_pack_s16x2(int32_t lo, int32_t hi)
 {

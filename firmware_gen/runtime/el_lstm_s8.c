@@ -34,6 +34,42 @@ EL_INLINE const int32_t *el_lstm_gates_dot(const int32_t *w, const int32_t *in, 
     int32_t a2 = acc[2];
     int32_t a3 = acc[3];
     const int32_t *const end = in + 2 * groups;
+#if EL_USE_DSP && defined(__GNUC__)
+    /* The loop below as the compiler would ideally emit it: post-indexed LDRD for the input
+     * pair and the four weight words, the compare on the input pointer (groups >= 1). */
+    int32_t x0;
+    int32_t x1;
+    int32_t wa;
+    int32_t wb;
+    int32_t t;
+    __asm__("1:\n\t"
+            "ldrd   %[x0], %[x1], [%[in]], #8\n\t"
+            "ldrd   %[wa], %[wb], [%[w]], #16\n\t"
+            "sxtb16 %[t], %[wa]\n\t"
+            "smlad  %[a0], %[t], %[x0], %[a0]\n\t"
+            "sxtb16 %[wa], %[wa], ror #8\n\t"
+            "smlad  %[a0], %[wa], %[x1], %[a0]\n\t"
+            "sxtb16 %[t], %[wb]\n\t"
+            "smlad  %[a1], %[t], %[x0], %[a1]\n\t"
+            "sxtb16 %[wb], %[wb], ror #8\n\t"
+            "smlad  %[a1], %[wb], %[x1], %[a1]\n\t"
+            "ldrd   %[wa], %[wb], [%[w], #-8]\n\t"
+            "sxtb16 %[t], %[wa]\n\t"
+            "smlad  %[a2], %[t], %[x0], %[a2]\n\t"
+            "sxtb16 %[wa], %[wa], ror #8\n\t"
+            "smlad  %[a2], %[wa], %[x1], %[a2]\n\t"
+            "sxtb16 %[t], %[wb]\n\t"
+            "smlad  %[a3], %[t], %[x0], %[a3]\n\t"
+            "sxtb16 %[wb], %[wb], ror #8\n\t"
+            "smlad  %[a3], %[wb], %[x1], %[a3]\n\t"
+            "cmp    %[in], %[end]\n\t"
+            "bne    1b"
+            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [in] "+r"(in),
+              [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [wa] "=&r"(wa), [wb] "=&r"(wb),
+              [t] "=&r"(t)
+            : [end] "r"(end), "m"(*(const int32_t(*)[])in), "m"(*(const int32_t(*)[])w)
+            : "cc");
+#else
     while (in != end) {
         const int32_t x01 = in[0];
         const int32_t x23 = in[1];
@@ -44,11 +80,76 @@ EL_INLINE const int32_t *el_lstm_gates_dot(const int32_t *w, const int32_t *in, 
         a3 = el_mac4(a3, w[3], x01, x23);
         w += 4;
     }
+#endif
     acc[0] = a0;
     acc[1] = a1;
     acc[2] = a2;
     acc[3] = a3;
     return w;
+}
+
+/* The short forms of the unit's requantizations, derived once per step from the params. */
+typedef struct {
+    int32_t m[8];     /* gate multipliers: input side i f g o, then recurrent side */
+    int32_t right[8]; /* right shifts (>= 1) */
+    int32_t half[8];  /* 2^(right - 1) */
+    int32_t kept_add; /* forget x cell: 2^s + 1 and s + 1, see el_mbqm_pow2() */
+    int32_t kept_s1;
+    int32_t added_add; /* input gate x cell gate */
+    int32_t added_s1;
+    int32_t hidden_right;
+    int32_t hidden_half;
+} el_lstm_fast_rq;
+
+static void el_lstm_fast_rq_init(const el_lstm_s8_params *params, el_lstm_fast_rq *f)
+{
+    int32_t g;
+    for (g = 0; g < 8; g++) {
+        const el_requant *rq = (g < 4) ? &params->input_rq[g] : &params->recurrent_rq[g - 4];
+        f->m[g] = rq->multiplier;
+        f->right[g] = -rq->shift;
+        f->half[g] = (int32_t)(1u << (-rq->shift - 1));
+    }
+    f->kept_add = (int32_t)(1u << (-params->forget_cell_rq.shift)) + 1;
+    f->kept_s1 = 1 - params->forget_cell_rq.shift;
+    f->added_add = (int32_t)(1u << (-params->input_gate_rq.shift)) + 1;
+    f->added_s1 = 1 - params->input_gate_rq.shift;
+    f->hidden_right = -params->hidden_rq.shift;
+    f->hidden_half = (int32_t)(1u << (-params->hidden_rq.shift - 1));
+}
+
+/* The gates, cell and hidden value of one unit with the short requantization forms. */
+EL_INLINE int32_t el_lstm_unit_fast(const el_lstm_fast_rq *f, const int32_t accx[4],
+                                    const int32_t acch[4], int16_t *cell, int32_t zp_h,
+                                    const el_lstm_s8_params *params)
+{
+    int32_t gate[4];
+    int32_t g;
+    int32_t c;
+    int32_t h;
+    for (g = 0; g < 4; g++) {
+        gate[g] = el_sat16(el_sat16(el_mbqm_fast(accx[g], f->m[g], f->right[g], f->half[g])) +
+                           el_sat16(el_mbqm_fast(acch[g], f->m[g + 4], f->right[g + 4],
+                                                 f->half[g + 4])));
+    }
+    {
+        const int32_t gi = el_sigmoid_s16_one((int16_t)gate[0]);
+        const int32_t gf = el_sigmoid_s16_one((int16_t)gate[1]);
+        const int32_t gg = el_tanh_s16_one((int16_t)gate[2], 3, 0);
+        const int32_t go = el_sigmoid_s16_one((int16_t)gate[3]);
+        const int32_t kept = el_sat16(el_mbqm_pow2(gf * *cell, f->kept_add, f->kept_s1));
+        const int32_t added = el_sat16(el_mbqm_pow2(gi * gg, f->added_add, f->added_s1));
+        const int32_t clip = params->cell_clip;
+        c = el_sat16(kept + added);
+        if (clip >= 0) {
+            c = el_clamp(c, -clip, clip);
+        }
+        *cell = (int16_t)c;
+        h = el_tanh_s16_one((int16_t)c, params->cell_tanh_multiplier, params->cell_tanh_shift);
+        h = zp_h + el_mbqm_fast(h * go, params->hidden_rq.multiplier, f->hidden_right,
+                                f->hidden_half);
+        return el_clamp(h, -128, 127);
+    }
 }
 
 el_status el_lstm_s8_step(const el_lstm_s8_params *params, const int8_t *input, int8_t *hidden,
@@ -69,6 +170,27 @@ el_status el_lstm_s8_step(const el_lstm_s8_params *params, const int8_t *input, 
     }
     el_widen_s8(input, params->input_size, x_wide);
     el_widen_s8(hidden, params->hidden_size, h_wide);
+
+    if (params->shift_only) {
+        el_lstm_fast_rq f;
+        el_lstm_fast_rq_init(params, &f);
+        for (j = 0; j < params->hidden_size; j++, bias += 8) {
+            int32_t accx[4];
+            int32_t acch[4];
+            accx[0] = bias[0];
+            accx[1] = bias[1];
+            accx[2] = bias[2];
+            accx[3] = bias[3];
+            w = el_lstm_gates_dot(w, x_wide, in_groups, accx);
+            acch[0] = bias[4];
+            acch[1] = bias[5];
+            acch[2] = bias[6];
+            acch[3] = bias[7];
+            w = el_lstm_gates_dot(w, h_wide, rec_groups, acch);
+            hidden[j] = (int8_t)el_lstm_unit_fast(&f, accx, acch, &cell[j], zp_h, params);
+        }
+        return EL_STATUS_SUCCESS;
+    }
 
     for (j = 0; j < params->hidden_size; j++, bias += 8) {
         int32_t acc[4];

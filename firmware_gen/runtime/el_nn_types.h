@@ -48,6 +48,10 @@ typedef struct {
     int32_t cell_tanh_multiplier; /**< tanh input scaling of c, see el_tanh_s16() */
     int32_t cell_tanh_shift;
     int32_t cell_clip;            /**< quantized cell clip (c in [-clip, clip]); < 0: none */
+    int32_t shift_only;           /**< 1 when the generator proved the short requantization
+                                       forms exact for this layer (every gate accumulator
+                                       below 2^30, right shifts only, cell multipliers 2^30),
+                                       see el_mbqm_fast() and el_mbqm_pow2(); 0: general form */
 } el_lstm_s8_params;
 
 /**
