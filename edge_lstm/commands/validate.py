@@ -109,6 +109,7 @@ def validate(
     report_dir: Path | None,
     keras_path: Path | None,
     tolerance: int,
+    retries: int,
     trace: bool,
     skip_hash_check: bool,
 ) -> None:
@@ -142,6 +143,7 @@ def validate(
             trace=log,
             progress=progress,
             skip_hash_check=skip_hash_check,
+            retries=retries,
         )
     if outputs is not None:
         save_npz(outputs, y_int8=device_outputs)
