@@ -105,6 +105,23 @@ def test_host_sanitizers(name: str, generated) -> None:
     _check(f"{name} asan stream", stream, ref)
 
 
+def test_short_requantization_forms(tmp_path: Path) -> None:
+    """el_mbqm_fast and el_mbqm_pow2 equal el_mbqm over the ranges the LSTM kernel uses."""
+    exe = tmp_path / "requant_forms"
+    runtime = Path(native.__file__).parent / "runtime"
+    cmd = ["gcc", *STRICT, "-O2", "-fsanitize=undefined", "-fno-sanitize-recover=all",
+           f"-I{runtime}", "-o", str(exe), str(C_DIR / "requant_forms.c")]  # fmt: skip
+    subprocess.run(cmd, check=True, capture_output=True, text=True)
+    run = subprocess.run([str(exe)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout
+
+
+@pytest.mark.parametrize("name", list(model_zoo.CONFIGS))
+def test_zoo_lstms_take_the_shift_only_path(name: str) -> None:
+    plan = native.plan(read_model(model_zoo.tflite_path(name)))
+    assert all(layer.shift_only == 1 for layer in plan.lstms)
+
+
 def test_generated_files(generated) -> None:
     out, export = generated("kws")
     text = export.model_c.read_text()
