@@ -75,10 +75,11 @@ class Variant:
 
     board: str
     dsp: bool
+    has_dsp: bool
 
     @property
     def label(self) -> str:
-        return f"{self.board}{'' if self.dsp else '-nodsp'}"
+        return f"{self.board}{'-nodsp' if self.has_dsp and not self.dsp else ''}"
 
 
 def variants(boards: list[str]) -> list[Variant]:
@@ -87,9 +88,9 @@ def variants(boards: list[str]) -> list[Variant]:
     out: list[Variant] = []
     for name in boards:
         if get_board(name).dsp:
-            out += [Variant(name, True), Variant(name, False)]
+            out += [Variant(name, True, True), Variant(name, False, True)]
         else:
-            out.append(Variant(name, False))
+            out.append(Variant(name, False, False))
     return out
 
 
@@ -147,7 +148,7 @@ def measure(model: BenchModel, tflite: Path, variant: Variant, link_samples: int
     out_dir = CACHE_DIR / "fw" / model.name / variant.label
     start = time.perf_counter()
     export = export_project(tflite, variant.board, out_dir, runtime="native")
-    opt = "-O2" if variant.dsp else "-O2 -DEL_USE_DSP=0"
+    opt = "-O2" if variant.dsp or not variant.has_dsp else "-O2 -DEL_USE_DSP=0"
     build = build_project(out_dir, jobs=1, opt=opt)
     export_build_s = time.perf_counter() - start
     details = export.details
@@ -255,6 +256,45 @@ def tool_version(command: list[str]) -> str:
     return out.splitlines()[0].strip() if out else "unknown"
 
 
+SNAPSHOT_ENV = "EDGE_LSTM_BENCH_SNAPSHOT"
+SOURCE_DIRS = ("quantize", "firmware_gen", "targets", "edge_lstm")
+
+
+def rerun_at_commit(rev: str, argv: list[str]) -> int:
+    """Run this script again with a clean export of ``rev`` first on the import path.
+
+    The working tree's engine may hold edits in progress; results tagged with a commit should
+    come from exactly that commit.
+    """
+    sha = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--verify", f"{rev}^{{commit}}"],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    snap = CACHE_DIR / "src" / sha
+    if not (snap / "firmware_gen").is_dir():
+        tmp = snap.with_name(f"{sha}.tmp{os.getpid()}")
+        tmp.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", sha, *SOURCE_DIRS],
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive, check=True)
+        os.replace(tmp, snap)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(snap), *filter(None, [os.environ.get("PYTHONPATH")])]), **{SNAPSHOT_ENV: sha})
+    return subprocess.run([sys.executable, str(Path(__file__).resolve()), *argv], env=env,
+                          check=False).returncode
+
+
+def source_info() -> dict[str, Any]:
+    """Where the engine came from, and the uncommitted edits it carried, if any."""
+    import firmware_gen
+
+    root = Path(firmware_gen.__file__).resolve().parent.parent
+    info: dict[str, Any] = {"root": str(root), "snapshot": os.environ.get(SNAPSHOT_ENV)}
+    if not info["snapshot"]:
+        out = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--",
+                              *SOURCE_DIRS], capture_output=True, text=True, check=False)
+        info["uncommitted"] = [line[3:] for line in out.stdout.splitlines()]
+    return info
+
+
 def git_commit() -> str:
     out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True,
                          text=True, check=False)
@@ -299,6 +339,13 @@ def markdown(result: dict[str, Any]) -> str:
             f"{row['stack_reserved_bytes']:,} | {row['ram_other_bytes']:,} | "
             f"{result['convert_s'].get(name, 0):.1f} | {row['export_build_s']:.1f} | {rate} |"
         )
+    source = result["source"]
+    if source.get("uncommitted"):
+        lines += ["", "Measured with uncommitted edits in: "
+                  + ", ".join(f"`{f}`" for f in source["uncommitted"]) + "."]
+    for failure in result["failures"]:
+        lines += ["", f"FAILED {failure['model']} on {failure['variant']}: "
+                  f"`{failure['error'].strip().splitlines()[-1]}`"]
     verdicts = result["targets"]
     missed = [v for v in verdicts if not v["met"]]
     lines += ["", f"Targets: {len(verdicts) - len(missed)} of {len(verdicts)} checks met."]
@@ -337,11 +384,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", help="results file stem (default: quick or grid)")
     parser.add_argument("--jobs", type=int, default=2, help="firmwares measured in parallel")
     parser.add_argument("--no-readme", action="store_true", help="leave README.md alone")
+    parser.add_argument("--at-commit", metavar="REV",
+                        help="measure the engine as committed at REV (a clean copy), not the "
+                             "working tree")
     args = parser.parse_args(argv)
+    raw_argv = argv if argv is not None else sys.argv[1:]
+    if args.at_commit and not os.environ.get(SNAPSHOT_ENV):
+        return rerun_at_commit(args.at_commit, raw_argv)
+    source = source_info()
 
     if args.quick:
         models = [QUICK_MODEL]
-        chosen = [Variant("qemu-cortex-m4", True)]
+        chosen = [Variant("qemu-cortex-m4", True, True)]
         repeats, link_samples = 2, 20
     else:
         models = grid()
@@ -350,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
         chosen = variants(args.boards)
         repeats, link_samples = 1, LINK_SAMPLES
     name = args.name or ("quick" if args.quick else "grid")
-    command = "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = "python benchmarks/run.py " + " ".join(raw_argv)
 
     started = time.perf_counter()
     tflites: dict[str, Path] = {}
@@ -365,8 +419,15 @@ def main(argv: list[str] | None = None) -> int:
 
     def one(job: tuple[BenchModel, Variant]) -> dict[str, Any]:
         model, variant = job
+        try:
+            return measure_row(model, variant)
+        except Exception as exc:  # one broken build must not cost the rest of the grid
+            print(f"{model.name:22s} {variant.label:22s} FAILED: {exc}", flush=True)
+            return {"model": model.name, "variant": variant.label, "error": str(exc)[-2000:]}
+
+    def measure_row(model: BenchModel, variant: Variant) -> dict[str, Any]:
         # The link rate is a property of the host and the model, so one board measures it.
-        samples = link_samples if variant == Variant("qemu-cortex-m4", True) else 0
+        samples = link_samples if variant == Variant("qemu-cortex-m4", True, True) else 0
         row = measure(model, tflites[model.name], variant, samples, repeats)
         print(f"{model.name:22s} {variant.label:22s} {row['instructions']:>11,} instr "
               f"{row['instructions_per_mac']:.3f}/MAC flash {row['flash_bytes']:,} "
@@ -375,11 +436,13 @@ def main(argv: list[str] | None = None) -> int:
         return row
 
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        rows = list(pool.map(one, jobs))
+        outcomes = list(pool.map(one, jobs))
+    rows = [r for r in outcomes if "error" not in r]
+    failures = [r for r in outcomes if "error" in r]
 
     result: dict[str, Any] = {
         "command": command,
-        "git_commit": git_commit(),
+        "git_commit": os.environ.get(SNAPSHOT_ENV) or git_commit(),
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "gcc": tool_version(["arm-none-eabi-gcc", "--version"]),
         "qemu": tool_version(["qemu-system-arm", "--version"]),
@@ -388,7 +451,9 @@ def main(argv: list[str] | None = None) -> int:
         "variants": [v.label for v in chosen],
         "models": [asdict(m) | {"name": m.name} for m in models],
         "convert_s": convert_s,
+        "source": source,
         "rows": rows,
+        "failures": failures,
         "targets": check_targets(rows),
         "deterministic": all(r["repeatable"] for r in rows),
         "wall_s": round(time.perf_counter() - started, 1),
@@ -399,6 +464,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {out_path} ({result['wall_s']} s)")
     if not args.quick and not args.no_readme:
         write_readme_table(markdown(result))
+    if failures:
+        print(f"{len(failures)} firmware(s) failed to build or run", file=sys.stderr)
+        return 1
     if not result["deterministic"]:
         print("instruction counts differ between runs", file=sys.stderr)
         return 1
