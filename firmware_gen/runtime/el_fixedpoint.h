@@ -43,6 +43,16 @@ EL_INLINE int32_t el_sat16(int32_t x)
 #endif
 }
 
+/** Saturate to int8. */
+EL_INLINE int32_t el_sat8(int32_t x)
+{
+#if EL_USE_DSP
+    return __ssat(x, 8);
+#else
+    return x < -128 ? -128 : (x > 127 ? 127 : x);
+#endif
+}
+
 /** Clamp to [lo, hi]. */
 EL_INLINE int32_t el_clamp(int32_t x, int32_t lo, int32_t hi)
 {

@@ -99,6 +99,9 @@ typedef struct {
     int32_t added_s1;
     int32_t hidden_right;
     int32_t hidden_half;
+    int32_t cell_lo;   /* the cell clip, or the int16 range without one */
+    int32_t cell_hi;
+    int32_t tanh_round; /* rounding constant of the cell tanh input scaling */
 } el_lstm_fast_rq;
 
 static void el_lstm_fast_rq_init(const el_lstm_s8_params *params, el_lstm_fast_rq *f)
@@ -116,6 +119,10 @@ static void el_lstm_fast_rq_init(const el_lstm_s8_params *params, el_lstm_fast_r
     f->added_s1 = 1 - params->input_gate_rq.shift;
     f->hidden_right = -params->hidden_rq.shift;
     f->hidden_half = (int32_t)(1u << (-params->hidden_rq.shift - 1));
+    f->cell_lo = (params->cell_clip >= 0) ? -params->cell_clip : -32768;
+    f->cell_hi = (params->cell_clip >= 0) ? params->cell_clip : 32767;
+    f->tanh_round =
+        (params->cell_tanh_shift > 0) ? (int32_t)(1u << (params->cell_tanh_shift - 1)) : 0;
 }
 
 /* The gates, cell and hidden value of one unit with the short requantization forms. */
@@ -124,31 +131,31 @@ EL_INLINE int32_t el_lstm_unit_fast(const el_lstm_fast_rq *f, const int32_t accx
                                     const el_lstm_s8_params *params)
 {
     int32_t gate[4];
-    int32_t g;
     int32_t c;
     int32_t h;
-    for (g = 0; g < 4; g++) {
-        gate[g] = el_sat16(el_sat16(el_mbqm_fast(accx[g], f->m[g], f->right[g], f->half[g])) +
-                           el_sat16(el_mbqm_fast(acch[g], f->m[g + 4], f->right[g + 4],
-                                                 f->half[g + 4])));
-    }
+#define EL_LSTM_GATE(g)                                                                     \
+    gate[g] = el_sat16(el_sat16(el_mbqm_fast(accx[g], f->m[g], f->right[g], f->half[g])) +     \
+                       el_sat16(el_mbqm_fast(acch[g], f->m[(g) + 4], f->right[(g) + 4],         \
+                                             f->half[(g) + 4])))
+    EL_LSTM_GATE(0);
+    EL_LSTM_GATE(1);
+    EL_LSTM_GATE(2);
+    EL_LSTM_GATE(3);
+#undef EL_LSTM_GATE
     {
-        const int32_t gi = el_sigmoid_s16_one((int16_t)gate[0]);
-        const int32_t gf = el_sigmoid_s16_one((int16_t)gate[1]);
-        const int32_t gg = el_tanh_s16_one((int16_t)gate[2], 3, 0);
-        const int32_t go = el_sigmoid_s16_one((int16_t)gate[3]);
+        const int32_t gi = el_sigmoid_s16_in32(gate[0]);
+        const int32_t gf = el_sigmoid_s16_in32(gate[1]);
+        const int32_t gg = el_tanh_s16_in32(gate[2], 3, 0, 0);
+        const int32_t go = el_sigmoid_s16_in32(gate[3]);
         const int32_t kept = el_sat16(el_mbqm_pow2(gf * *cell, f->kept_add, f->kept_s1));
         const int32_t added = el_sat16(el_mbqm_pow2(gi * gg, f->added_add, f->added_s1));
-        const int32_t clip = params->cell_clip;
-        c = el_sat16(kept + added);
-        if (clip >= 0) {
-            c = el_clamp(c, -clip, clip);
-        }
+        c = el_clamp(el_sat16(kept + added), f->cell_lo, f->cell_hi);
         *cell = (int16_t)c;
-        h = el_tanh_s16_one((int16_t)c, params->cell_tanh_multiplier, params->cell_tanh_shift);
+        h = el_tanh_s16_in32(c, params->cell_tanh_multiplier, params->cell_tanh_shift,
+                             f->tanh_round);
         h = zp_h + el_mbqm_fast(h * go, params->hidden_rq.multiplier, f->hidden_right,
                                 f->hidden_half);
-        return el_clamp(h, -128, 127);
+        return el_sat8(h);
     }
 }
 
