@@ -56,6 +56,7 @@ def export_project(
     out_dir: Path,
     runtime: str = "native",
     tflm_kernels: str = "reference",
+    tflm_dir: Path | None = None,
 ) -> ExportResult:
     from edge_lstm.harness.cgen import write_c_header
     from quantize.tflite_ir import read_model
@@ -85,7 +86,7 @@ def export_project(
         else:
             from firmware_gen.tflm import generate as generate_tflm
 
-            tflm = generate_tflm(Path(model_path), work, kernels=tflm_kernels)
+            tflm = generate_tflm(Path(model_path), work, kernels=tflm_kernels, tflm_dir=tflm_dir)
             details = tflm.as_dict() if hasattr(tflm, "as_dict") else {}
             flash = model.size_bytes + CODE_BYTES_ESTIMATE
             ram = int(details.get("arena_bytes", 0)) + STACK_BYTES_ESTIMATE

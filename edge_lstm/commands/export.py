@@ -40,9 +40,22 @@ from edge_lstm.export import RUNTIMES, TFLM_KERNELS, export_project
     type=click.Path(path_type=Path),
     help="The firmware folder to write.",
 )
+@click.option(
+    "--tflm-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=lambda: os.environ.get("EDGE_LSTM_TFLM_DIR"),
+    help="A TFLite Micro source tree (docs/tflm.md) the tflm firmware is built against "
+    "($EDGE_LSTM_TFLM_DIR).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def export(
-    model: Path, board: str, runtime: str, kernels: str, output: Path, as_json: bool
+    model: Path,
+    board: str,
+    runtime: str,
+    kernels: str,
+    tflm_dir: Path | None,
+    output: Path,
+    as_json: bool,
 ) -> None:
     """Write a self-contained firmware folder for MODEL on BOARD.
 
@@ -53,7 +66,14 @@ def export(
     Example:
       edge-lstm export model.tflite --board qemu-cortex-m4 -o fw
     """
-    result = export_project(model, board, output, runtime=runtime, tflm_kernels=kernels)
+    result = export_project(
+        model,
+        board,
+        output,
+        runtime=runtime,
+        tflm_kernels=kernels,
+        tflm_dir=None if tflm_dir is None else Path(tflm_dir),
+    )
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))
         return
