@@ -35,40 +35,45 @@ EL_INLINE const int32_t *el_lstm_gates_dot(const int32_t *w, const int32_t *in, 
     int32_t a3 = acc[3];
     const int32_t *const end = in + 2 * groups;
 #if EL_USE_DSP && defined(__GNUC__)
-    /* The loop below as the compiler would ideally emit it: post-indexed LDRD for the input
-     * pair and the four weight words, the compare on the input pointer (groups >= 1). */
+    /* The loop below as the compiler would ideally emit it (post-indexed LDRD for the input
+     * pair and the four weight words), unrolled by two column groups; an odd count enters
+     * at the second half. groups >= 1. */
     int32_t x0;
     int32_t x1;
     int32_t wa;
     int32_t wb;
-    int32_t t;
-    __asm__("1:\n\t"
-            "ldrd   %[x0], %[x1], [%[in]], #8\n\t"
-            "ldrd   %[wa], %[wb], [%[w]], #16\n\t"
-            "sxtb16 %[t], %[wa]\n\t"
-            "smlad  %[a0], %[t], %[x0], %[a0]\n\t"
-            "sxtb16 %[wa], %[wa], ror #8\n\t"
-            "smlad  %[a0], %[wa], %[x1], %[a0]\n\t"
-            "sxtb16 %[t], %[wb]\n\t"
-            "smlad  %[a1], %[t], %[x0], %[a1]\n\t"
-            "sxtb16 %[wb], %[wb], ror #8\n\t"
-            "smlad  %[a1], %[wb], %[x1], %[a1]\n\t"
-            "ldrd   %[wa], %[wb], [%[w], #-8]\n\t"
-            "sxtb16 %[t], %[wa]\n\t"
-            "smlad  %[a2], %[t], %[x0], %[a2]\n\t"
-            "sxtb16 %[wa], %[wa], ror #8\n\t"
-            "smlad  %[a2], %[wa], %[x1], %[a2]\n\t"
-            "sxtb16 %[t], %[wb]\n\t"
-            "smlad  %[a3], %[t], %[x0], %[a3]\n\t"
-            "sxtb16 %[wb], %[wb], ror #8\n\t"
-            "smlad  %[a3], %[wb], %[x1], %[a3]\n\t"
+    int32_t t = groups;
+#define EL_LSTM_GROUP_ASM                                                                   \
+    "ldrd   %[x0], %[x1], [%[in]], #8\n\t"                                                  \
+    "ldrd   %[wa], %[wb], [%[w]], #16\n\t"                                                  \
+    "sxtb16 %[t], %[wa]\n\t"                                                                \
+    "smlad  %[a0], %[t], %[x0], %[a0]\n\t"                                                  \
+    "sxtb16 %[wa], %[wa], ror #8\n\t"                                                       \
+    "smlad  %[a0], %[wa], %[x1], %[a0]\n\t"                                                 \
+    "sxtb16 %[t], %[wb]\n\t"                                                                \
+    "smlad  %[a1], %[t], %[x0], %[a1]\n\t"                                                  \
+    "sxtb16 %[wb], %[wb], ror #8\n\t"                                                       \
+    "smlad  %[a1], %[wb], %[x1], %[a1]\n\t"                                                 \
+    "ldrd   %[wa], %[wb], [%[w], #-8]\n\t"                                                  \
+    "sxtb16 %[t], %[wa]\n\t"                                                                \
+    "smlad  %[a2], %[t], %[x0], %[a2]\n\t"                                                  \
+    "sxtb16 %[wa], %[wa], ror #8\n\t"                                                       \
+    "smlad  %[a2], %[wa], %[x1], %[a2]\n\t"                                                 \
+    "sxtb16 %[t], %[wb]\n\t"                                                                \
+    "smlad  %[a3], %[t], %[x0], %[a3]\n\t"                                                  \
+    "sxtb16 %[wb], %[wb], ror #8\n\t"                                                       \
+    "smlad  %[a3], %[wb], %[x1], %[a3]\n\t"
+    __asm__("tst    %[t], #1\n\t"
+            "bne    2f\n"
+            "1:\n\t" EL_LSTM_GROUP_ASM "2:\n\t" EL_LSTM_GROUP_ASM
             "cmp    %[in], %[end]\n\t"
             "bne    1b"
             : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [in] "+r"(in),
               [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [wa] "=&r"(wa), [wb] "=&r"(wb),
-              [t] "=&r"(t)
+              [t] "+&r"(t)
             : [end] "r"(end), "m"(*(const int32_t(*)[])in), "m"(*(const int32_t(*)[])w)
             : "cc");
+#undef EL_LSTM_GROUP_ASM
 #else
     while (in != end) {
         const int32_t x01 = in[0];
