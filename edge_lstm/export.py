@@ -3,7 +3,9 @@
 Each part comes from its own package (firmware_gen for the model and the runtime, the harness
 for the protocol header, targets for the board); this module only puts them side by side,
 in a temporary folder renamed into place at the end so that a failed export leaves nothing
-half-written behind.
+half-written behind. The folder is always assembled for make first; other build systems
+(edge_lstm.project_formats) rearrange or extend that one folder, so every format compiles the
+same sources.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class ExportResult:
     flash_bytes: int  # weights + code estimate (the built ELF gives the exact figure)
     ram_bytes: int  # state + scratch (+ arena) + stack estimate
     details: dict[str, Any] = field(default_factory=dict)
+    format: str = "make"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -38,6 +41,7 @@ class ExportResult:
             "out_dir": str(self.out_dir),
             "board": self.board,
             "runtime": self.runtime,
+            "format": self.format,
             "model_sha256": self.model_sha256,
             "flash_bytes": self.flash_bytes,
             "ram_bytes": self.ram_bytes,
@@ -57,8 +61,10 @@ def export_project(
     runtime: str = "native",
     tflm_kernels: str = "reference",
     tflm_dir: Path | None = None,
+    fmt: str = "make",
 ) -> ExportResult:
     from edge_lstm.harness.cgen import write_c_header
+    from edge_lstm.project_formats import check_format
     from quantize.tflite_ir import read_model
     from targets.project import add_board_support
     from targets.registry import get_board
@@ -66,6 +72,7 @@ def export_project(
     if runtime not in RUNTIMES:
         raise BadInputError(f"unknown runtime '{runtime}'; choose one of {', '.join(RUNTIMES)}")
     board = get_board(board_name)
+    check_format(fmt, runtime, board.name)
     model = read_model(model_path)
     out_dir = Path(out_dir)
     if out_dir.exists() and not (out_dir / "edge_lstm.json").exists() and any(out_dir.iterdir()):
@@ -109,6 +116,8 @@ def export_project(
         }
         (work / "edge_lstm.json").write_text(json.dumps(meta, indent=2) + "\n")
         add_board_support(work, board)
+        if fmt != "make":
+            _apply_format(work, fmt, board, Path(model_path), model.sha256)
         if out_dir.exists():
             shutil.rmtree(out_dir)
         work.rename(out_dir)
@@ -123,4 +132,26 @@ def export_project(
         flash_bytes=flash,
         ram_bytes=ram,
         details=details,
+        format=fmt,
     )
+
+
+def _apply_format(work: Path, fmt: str, board: Any, model_path: Path, sha256: str) -> None:
+    """Turn the assembled make folder into ``fmt`` and record the format in edge_lstm.json."""
+    from edge_lstm import project_formats
+
+    name = project_formats.library_name(model_path)
+    if fmt == "cmake":
+        project_formats.write_cmake(work, board)
+    elif fmt == "platformio":
+        project_formats.to_platformio(work, board, name)
+    elif fmt == "arduino":
+        project_formats.to_arduino(work, name, model_path.name, sha256)
+    meta_path = work / "edge_lstm.json"
+    meta = json.loads(meta_path.read_text())
+    meta["format"] = fmt
+    if fmt == "arduino":
+        # The Arduino core, not a board file, supplies start-up and the serial port.
+        meta.pop("board", None)
+        meta["library"] = name
+    meta_path.write_text(json.dumps(meta, indent=2) + "\n")

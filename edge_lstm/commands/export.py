@@ -9,6 +9,13 @@ from pathlib import Path
 import click
 
 from edge_lstm.export import RUNTIMES, TFLM_KERNELS, export_project
+from edge_lstm.project_formats import FORMATS
+
+BUILD_HINTS = {
+    "cmake": "cmake -S {dir} -B {dir}/build-cmake && cmake --build {dir}/build-cmake",
+    "platformio": "pio run -d {dir}",
+    "arduino": "copy {dir} into your Arduino libraries folder, open its example sketch",
+}
 
 
 @click.command()
@@ -47,6 +54,15 @@ from edge_lstm.export import RUNTIMES, TFLM_KERNELS, export_project
     help="A TFLite Micro source tree (docs/tflm.md) the tflm firmware is built against "
     "($EDGE_LSTM_TFLM_DIR).",
 )
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="make",
+    show_default=True,
+    help="make: a Makefile folder; cmake: the same plus CMakeLists.txt and a toolchain file; "
+    "platformio: a PlatformIO project; arduino: an Arduino library with an example sketch.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def export(
     model: Path,
@@ -55,16 +71,20 @@ def export(
     kernels: str,
     tflm_dir: Path | None,
     output: Path,
+    fmt: str,
     as_json: bool,
 ) -> None:
     """Write a self-contained firmware folder for MODEL on BOARD.
 
     The folder builds with `make -C DIR` (or `edge-lstm build DIR`) and holds the model code,
-    the C runtime, the serial-protocol app and the board support.
+    the C runtime, the serial-protocol app and the board support. --format cmake adds a
+    CMakeLists.txt, --format platformio writes a PlatformIO project (`pio run`), --format arduino
+    an Arduino library whose example sketch serves the protocol over Serial.
 
     \b
     Example:
       edge-lstm export model.tflite --board qemu-cortex-m4 -o fw
+      edge-lstm export model.tflite --board nucleo-f446re --format platformio -o pio
     """
     result = export_project(
         model,
@@ -73,12 +93,29 @@ def export(
         runtime=runtime,
         tflm_kernels=kernels,
         tflm_dir=None if tflm_dir is None else Path(tflm_dir),
+        fmt=fmt,
     )
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))
         return
-    click.echo(f"wrote {result.out_dir} ({result.runtime} runtime, board {result.board})")
+    if result.format == "arduino":
+        click.echo(f"wrote {result.out_dir} (Arduino library, {result.runtime} runtime)")
+    elif result.format == "make":
+        click.echo(f"wrote {result.out_dir} ({result.runtime} runtime, board {result.board})")
+    else:
+        click.echo(
+            f"wrote {result.out_dir} ({result.runtime} runtime, board {result.board}, "
+            f"{result.format} project)"
+        )
+    if result.format != "make":
+        click.echo(f"build it: {BUILD_HINTS[result.format].format(dir=result.out_dir)}")
+    # make and cmake folders keep the Makefile, which `edge-lstm build` sizes exactly.
+    exact = (
+        f"edge-lstm build {result.out_dir}"
+        if result.format in ("make", "cmake")
+        else "the size report of its build"
+    )
     click.echo(
         f"estimated flash {result.flash_bytes:,} B, RAM {result.ram_bytes:,} B "
-        f"(exact figures: edge-lstm build {result.out_dir})"
+        f"(exact figures: {exact})"
     )
