@@ -214,6 +214,7 @@ def measure(model: BenchModel, tflite: Path, variant: Variant, link_samples: int
         "ram_bytes": sizes.ram_bytes,
         "flash_weights_bytes": int(details["flash_weights_bytes"]),
         "flash_code_bytes": sizes.flash_bytes - int(details["flash_weights_bytes"]),
+        "engine_code_bytes": engine_code_bytes(out_dir, build.elf),
         "ram_state_bytes": int(details["ram_state_bytes"]),
         "ram_scratch_bytes": int(details["ram_scratch_bytes"]),
         "engine_ram_bytes": engine_ram,
@@ -224,6 +225,32 @@ def measure(model: BenchModel, tflite: Path, variant: Variant, link_samples: int
         **({"link_samples": first["link_samples"],
             "link_samples_per_s": first["link_samples_per_s"]} if link_samples else {}),
     }
+
+
+def engine_code_bytes(project_dir: Path, elf: Path) -> int:
+    """Bytes of functions linked from the engine's own objects (runtime/ and model/).
+
+    Flash minus weights also counts the app, protocol, board support and libc pieces; the
+    code target is about the engine, so its functions are summed from the ELF's symbol table
+    (what the linker kept, not what the objects offered).
+    """
+    from elftools.elf.elffile import ELFFile
+
+    engine_names: set[str] = set()
+    objs = project_dir / "build" / "obj"
+    for obj in [*objs.glob("runtime/*.o"), *objs.glob("model/*.o")]:
+        with obj.open("rb") as f:
+            symtab = ELFFile(f).get_section_by_name(".symtab")
+            for sym in symtab.iter_symbols() if symtab is not None else []:
+                if sym["st_info"]["type"] == "STT_FUNC" and sym["st_shndx"] != "SHN_UNDEF":
+                    engine_names.add(sym.name)
+    total = 0
+    with elf.open("rb") as f:
+        symtab = ELFFile(f).get_section_by_name(".symtab")
+        for sym in symtab.iter_symbols() if symtab is not None else []:
+            if sym["st_info"]["type"] == "STT_FUNC" and sym.name in engine_names:
+                total += int(sym["st_size"])
+    return total
 
 
 # --- targets and report ----------------------------------------------------------------------
@@ -245,8 +272,9 @@ def check_targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             elif row["hidden"] >= 32:
                 add("M4+DSP instr/MAC <= 2.0 (hidden >= 32)", row, ipm, 2.0)
             if row["layers"] == 1:
-                add("code (flash - weights) < 6 KB, one layer", row, row["flash_code_bytes"],
-                    6 * 1024)
+                add("engine code < 6 KB, one layer", row, row["engine_code_bytes"], 6 * 1024)
+                add("all code (flash - weights) < 6 KB, one layer", row,
+                    row["flash_code_bytes"], 6 * 1024)
         if row["board"] == "qemu-cortex-m3":
             add("M3 instr/MAC <= 3", row, ipm, 3.0)
     return verdicts
@@ -331,9 +359,9 @@ def markdown(result: dict[str, Any]) -> str:
         "Memory (Cortex-M4 build with DSP) and host-side figures; flash = text + rodata + data, "
         "RAM = data + bss + stack reservation, engine = state + scratch:",
         "",
-        "| model | instr (M4) | spread | flash | weights | code | RAM | engine | stack res. "
-        "| other RAM | convert s | export+build s | link samples/s |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| model | instr (M4) | spread | flash | weights | code | engine code | RAM | engine "
+        "| stack res. | other RAM | convert s | export+build s | link samples/s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, cells in by_model.items():
         row = cells.get("qemu-cortex-m4") or next(iter(cells.values()))
@@ -342,6 +370,7 @@ def markdown(result: dict[str, Any]) -> str:
             f"| {name} | {row['instructions']:,} | {row['within_session_spread']:,} | "
             f"{row['flash_bytes']:,} | "
             f"{row['flash_weights_bytes']:,} | {row['flash_code_bytes']:,} | "
+            f"{row['engine_code_bytes']:,} | "
             f"{row['ram_bytes']:,} | {row['engine_ram_bytes']:,} | "
             f"{row['stack_reserved_bytes']:,} | {row['ram_other_bytes']:,} | "
             f"{result['convert_s'].get(name, 0):.1f} | {row['export_build_s']:.1f} | {rate} |"
@@ -350,17 +379,25 @@ def markdown(result: dict[str, Any]) -> str:
     if source.get("uncommitted"):
         lines += ["", "Measured with uncommitted edits in: "
                   + ", ".join(f"`{f}`" for f in source["uncommitted"]) + "."]
+    failed: dict[str, list[str]] = {}
     for failure in result["failures"]:
-        lines += ["", f"FAILED {failure['model']} on {failure['variant']}: "
-                  f"`{failure['error'].strip().splitlines()[-1]}`"]
+        errors = [ln for ln in failure["error"].splitlines() if "error" in ln.lower()]
+        reason = (errors or failure["error"].strip().splitlines() or ["?"])[0].strip()
+        failed.setdefault(f"{failure['variant']}: `{reason}`", []).append(failure["model"])
+    for what, models in failed.items():
+        lines += ["", f"FAILED on {what} ({len(models)} models)"]
     verdicts = result["targets"]
-    missed = [v for v in verdicts if not v["met"]]
-    lines += ["", f"Targets: {len(verdicts) - len(missed)} of {len(verdicts)} checks met."]
-    if missed:
-        lines += ["", "Missed:", ""]
-        for v in missed:
-            lines.append(f"- {v['target']}: {v['model']} on {v['variant']} measured "
-                         f"{v['value']:,} (limit {v['limit']:,})")
+    lines += ["", "Targets (every applicable row of the table; worst = furthest from the limit):",
+              "", "| target | met | worst | best |", "|---|---:|---|---|"]
+    by_target: dict[str, list[dict[str, Any]]] = {}
+    for v in verdicts:
+        by_target.setdefault(v["target"], []).append(v)
+    for target, checks in by_target.items():
+        worst = max(checks, key=lambda v: v["value"])
+        best = min(checks, key=lambda v: v["value"])
+        met = sum(v["met"] for v in checks)
+        lines.append(f"| {target} | {met} of {len(checks)} | {worst['value']:,} "
+                     f"({worst['model']}) | {best['value']:,} ({best['model']}) |")
     return "\n".join(lines) + "\n"
 
 
