@@ -25,8 +25,16 @@ int32_t el_lstm_s8_buffer_size(const el_lstm_s8_params *params)
     return words * (int32_t)sizeof(int32_t);
 }
 
+/* The DSP loop's assembly needs 12 registers of its own: kept out of line so that the
+ * compiler never inlines it where fewer are free (it did, for Cortex-M7 at -O2). */
+#if EL_USE_DSP && defined(__GNUC__)
+#define EL_LSTM_DOT_LINKAGE static __attribute__((noinline))
+#else
+#define EL_LSTM_DOT_LINKAGE EL_INLINE
+#endif
+
 /* acc[g] += dot(weights of gate g, input) for the four gates; returns the next weights. */
-EL_INLINE const int32_t *el_lstm_gates_dot(const int32_t *w, const int32_t *in, int32_t groups,
+EL_LSTM_DOT_LINKAGE const int32_t *el_lstm_gates_dot(const int32_t *w, const int32_t *in, int32_t groups,
                                         int32_t acc[4])
 {
     int32_t a0 = acc[0];
