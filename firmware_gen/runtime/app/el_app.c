@@ -179,7 +179,9 @@ static size_t el_app_bench_run(const uint8_t *req, uint16_t len)
         return el_app_error(EL_ERR_BAD_ARG, EL_MSG_BENCH, (int32_t)runs, "BENCH runs 1..max");
     }
     for (i = 0; i < runs; ++i) {
-        uint32_t start = el_bsp_cycles();
+        uint32_t start;
+        el_bsp_cycles_restart();
+        start = el_bsp_cycles();
         int status = el_model_invoke((const int8_t *)(req + EL_PROTO_BENCH_REQ_SIZE), scratch);
         uint32_t cycles = el_bsp_cycles_elapsed(start, el_bsp_cycles());
         if (status != 0) {
@@ -224,6 +226,7 @@ static uint8_t el_app_handle(const el_frame_t *req, size_t *payload_len)
             *payload_len = el_app_error(EL_ERR_BAD_LENGTH, type, req->length, "INFER needs T*F");
             return EL_MSG_ERROR;
         }
+        el_bsp_cycles_restart();
         start = el_bsp_cycles();
         status = el_model_invoke((const int8_t *)req->payload,
                                  (int8_t *)(el_app_payload + EL_PROTO_INFER_RES_SIZE));
@@ -241,6 +244,7 @@ static uint8_t el_app_handle(const el_frame_t *req, size_t *payload_len)
             *payload_len = el_app_error(EL_ERR_BAD_LENGTH, type, req->length, "STEP needs F");
             return EL_MSG_ERROR;
         }
+        el_bsp_cycles_restart();
         start = el_bsp_cycles();
         status = el_model_step((const int8_t *)req->payload);
         start = el_bsp_cycles_elapsed(start, el_bsp_cycles());
@@ -258,6 +262,7 @@ static uint8_t el_app_handle(const el_frame_t *req, size_t *payload_len)
             *payload_len = el_app_error(EL_ERR_BAD_LENGTH, type, req->length, "OUTPUT is empty");
             return EL_MSG_ERROR;
         }
+        el_bsp_cycles_restart();
         start = el_bsp_cycles();
         status = el_model_output((int8_t *)(el_app_payload + EL_PROTO_OUTPUT_RES_SIZE));
         start = el_bsp_cycles_elapsed(start, el_bsp_cycles());

@@ -34,6 +34,13 @@ int el_bsp_uart_read(void);
 uint32_t el_bsp_cycles(void);
 
 /**
+ * @brief Begin a measurement: on SysTick boards, restart the tick period so that a counter wrap
+ *        (and its interrupt) lands at the same point of every measurement, keeping emulated
+ *        instruction counts identical run to run. The counter stays monotonic. No-op elsewhere.
+ */
+void el_bsp_cycles_restart(void);
+
+/**
  * @brief Whole EL_BSP_CYCLE_UNIT units between two el_bsp_cycles() readings.
  *
  * On emulated boards el_bsp_cycles() counts in 2^-EL_BSP_CYCLE_FRAC_BITS instructions; this

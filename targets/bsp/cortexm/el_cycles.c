@@ -37,6 +37,19 @@ void el_cortexm_cycles_init(void)
 #endif
 }
 
+void el_bsp_cycles_restart(void)
+{
+#if !EL_BSP_COUNTER_DWT
+    /* Writing CVR clears it; the next tick reloads 0xFFFFFF without an exception, so count
+     * that reload as a wrap here and wait for it: the value read afterwards is larger than
+     * any read before, and the next wrap is a whole period away. */
+    EL_SYST_CVR = 0u;
+    s_wraps = s_wraps + 1u;
+    while ((EL_SYST_CVR & 0xFFFFFFu) == 0u) {
+    }
+#endif
+}
+
 uint32_t el_bsp_cycles(void)
 {
 #if EL_BSP_COUNTER_DWT

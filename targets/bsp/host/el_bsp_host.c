@@ -96,6 +96,10 @@ int el_bsp_uart_read(void)
     return b;
 }
 
+void el_bsp_cycles_restart(void)
+{
+}
+
 uint32_t el_bsp_cycles(void)
 {
     struct timespec ts;
