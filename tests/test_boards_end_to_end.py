@@ -1,0 +1,73 @@
+"""export -> build -> boot -> exchange over the UART, on every emulated board and the host board,
+with instruction counts that repeat exactly from run to run; and validate sharding the samples
+across several boards at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from firmware_cache import firmware
+from model_zoo import CONFIGS, inputs_int8, tflite_bytes, tflite_path, tflm_outputs
+from toolchain import require
+
+from edge_lstm.data import load_data
+from edge_lstm.harness.device import Device
+from edge_lstm.validate import validate
+from targets.host_run import HostBoard
+from targets.qemu import QemuBoard
+from targets.registry import get_board
+
+pytestmark = pytest.mark.toolchain
+
+EMULATED = ["qemu-cortex-m3", "qemu-cortex-m4", "qemu-cortex-m7", "qemu-cortex-m55"]
+
+
+def _session(board_name: str, x: np.ndarray) -> tuple[np.ndarray, list[int], str]:
+    board = get_board(board_name)
+    elf = firmware("imu", board_name)
+    runner = HostBoard(elf) if board.is_host else QemuBoard(elf, board)
+    with runner, Device(runner.port) as device:
+        info = device.hello()
+        outputs, cycles = zip(*(device.infer(sample) for sample in x), strict=True)
+    return np.stack(outputs), list(cycles), info.cycle_unit
+
+
+@pytest.mark.parametrize("board_name", [*EMULATED, "host"])
+def test_export_build_boot_exchange(board_name: str) -> None:
+    require("cc" if board_name == "host" else "arm-none-eabi-gcc")
+    if board_name != "host":
+        require("qemu-system-arm")
+    x = inputs_int8(CONFIGS["imu"], 12)
+    golden = tflm_outputs(tflite_bytes("imu"), x).reshape(len(x), -1)
+    first, cycles_a, unit = _session(board_name, x)
+    assert int(np.count_nonzero(first != golden)) == 0
+    if board_name == "host":
+        assert unit == "ns"
+        return
+    second, cycles_b, _ = _session(board_name, x)
+    assert np.array_equal(first, second)
+    assert unit == "instructions"
+    assert cycles_a == cycles_b, (cycles_a, cycles_b)  # exact, run to run
+    assert min(cycles_a) > 0
+
+
+def test_validate_shards_across_two_boards(tmp_path: Path) -> None:
+    require("arm-none-eabi-gcc")
+    require("qemu-system-arm")
+    x = inputs_int8(CONFIGS["small"], 200)
+    np.savez(tmp_path / "x.npz", x=x)
+    board = get_board("qemu-cortex-m4")
+    elf = firmware("small")
+    with QemuBoard(elf, board) as one, QemuBoard(elf, board) as two:
+        report, outputs = validate(
+            tflite_path("small"),
+            load_data(tmp_path / "x.npz"),
+            [one.port, two.port],
+            progress=False,
+        )
+    assert report.devices == 2 and report.samples == 200
+    assert report.mismatched_bytes == 0
+    golden = tflm_outputs(tflite_bytes("small"), x)
+    assert np.array_equal(outputs.reshape(golden.shape), golden)
