@@ -26,6 +26,8 @@ def _tools() -> None:
 
 def _validate(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(main, ["validate", *args])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
     return result.exit_code, result.output
 
 
