@@ -82,8 +82,9 @@ def train(
     batch_size: int = 32,
     progress: bool = True,
 ) -> TrainResult:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
+    from quantize.quiet import import_tensorflow
+
+    import_tensorflow()
     import keras
     import tensorflow as tf
 

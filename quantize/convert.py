@@ -9,7 +9,6 @@ and only then converted. The op list of the result is verified before anything i
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from quantize.errors import BadModelFileError, ConversionError, UnsupportedModelError
+from quantize.quiet import import_tensorflow, native_stderr_captured
 from quantize.support import ModelSpec, describe_model
 from quantize.tflite_ir import parse_model
 
@@ -38,8 +38,7 @@ ACCEPTED_OPS = {
 
 
 def _quiet_tensorflow() -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
+    import_tensorflow()
 
 
 @dataclass
@@ -174,7 +173,7 @@ def convert_keras(model: Any, calib_x: np.ndarray, samples: int = 200) -> Conver
     converter.inference_input_type = tf.int8
     converter.inference_output_type = tf.int8
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), native_stderr_captured():
             warnings.simplefilter("ignore")  # it warns about input statistics it ignores
             tflite = bytes(converter.convert())
     except Exception as exc:
