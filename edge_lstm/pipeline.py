@@ -123,7 +123,15 @@ def run_pipeline(
             for key in ("flash_bytes", "ram_bytes", "text", "rodata", "data", "bss", "stack")
             if key in sizes
         }
-        | {"weights_bytes": exported.details.get("flash_weights_bytes")},
+        | {
+            "weights_bytes": exported.details.get("flash_weights_bytes"),
+            "model_ram_bytes": exported.details.get("ram_bytes"),
+            "stack_used_bytes": doc.get("stack_used_bytes"),
+            # what the firmware really needs: static data plus the measured stack high-water
+            "ram_used_bytes": int(sizes.get("data", 0))
+            + int(sizes.get("bss", 0))
+            + int(doc.get("stack_used_bytes") or 0),
+        },
         "firmware": str(built.elf),
     }
     return RunResult(summary=summary, arrays=arrays)

@@ -140,7 +140,17 @@ def summary_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
     if memory.get("weights_bytes") is not None and memory.get("flash_bytes") is not None:
         flash += f" (weights {_bytes(memory['weights_bytes'])})"
     rows.append(("flash", flash))
-    rows.append(("RAM", _bytes(memory.get("ram_bytes"))))
+    ram = _bytes(memory.get("ram_bytes"))
+    if memory.get("stack") is not None and memory.get("ram_bytes") is not None:
+        ram += f" (with {_bytes(memory['stack'])} stack reserved)"
+    rows.append(("RAM", ram))
+    if memory.get("ram_used_bytes") and memory.get("stack_used_bytes"):
+        rows.append(
+            (
+                "RAM used (data + bss + stack high-water)",
+                f"{_bytes(memory['ram_used_bytes'])} (stack {_bytes(memory['stack_used_bytes'])})",
+            )
+        )
     if doc.get("ram_bytes") is not None:
         rows.append(("model RAM (state + scratch)", _bytes(doc.get("ram_bytes"))))
     stages = summary.get("stages") or []

@@ -48,6 +48,7 @@ class ValidationReport:
     runtime: str
     model_sha256: str
     ram_bytes: int
+    stack_used_bytes: int  # stack high-water mark measured on the (first) device; 0: unknown
     devices: int
     reference: str
     mismatch_indices: list[int] = field(default_factory=list)
@@ -143,6 +144,7 @@ def validate(
         started = time.monotonic()
         outputs, cycles = _run_all(devices, x_int8, progress)
         seconds = time.monotonic() - started
+        stack_used = devices[0].bench(1, x_int8[0]).stack_used
     finally:
         for device in devices:
             device.close()
@@ -182,6 +184,7 @@ def validate(
         runtime=runtime,
         model_sha256=model.sha256,
         ram_bytes=infos[0].ram_bytes,
+        stack_used_bytes=int(stack_used),
         devices=len(devices),
         reference=reference_name,
         mismatch_indices=[int(i) for i in bad_samples],

@@ -16,7 +16,7 @@ from edge_lstm.harness import cobs
 from edge_lstm.harness.cgen import write_c_header
 from edge_lstm.harness.crc import crc32
 from edge_lstm.harness.framing import Frame, FrameError, encode_frame, encode_raw, parse_encoded
-from edge_lstm.harness.protocol import MAX_FRAME, REQUEST_TYPES
+from edge_lstm.harness.protocol import MAX_FRAME, PROTOCOL_VERSION, REQUEST_TYPES
 
 FUZZ_DIR = Path(__file__).resolve().parent / "fuzz"
 
@@ -90,8 +90,8 @@ def test_c_parser_agrees_with_python(driver: Path, parts: list, cap: int,
 
 def test_c_parser_known_answers(driver: Path) -> None:
     hello = encode_frame(Frame(0x01, 0x1234))
-    # Independent derivation of this frame: header 01 01 34 12 00 00, CRC-32 of those bytes.
-    header = bytes([1, 1, 0x34, 0x12, 0, 0])
+    # Independent derivation of this frame: header <version> 01 34 12 00 00, CRC-32 of those.
+    header = bytes([PROTOCOL_VERSION, 1, 0x34, 0x12, 0, 0])
     assert hello == cobs.encode(header + crc32(header).to_bytes(4, "little")) + b"\x00"
     assert run_c(driver, hello, 64) == [f"READY 1 4660 0 {crc32(header):08x} "]
     assert run_c(driver, hello, 9) == ["ERROR 3 -1"]  # TOO_LONG for a 9-byte buffer

@@ -171,6 +171,7 @@ class BenchResult:
     median: int
     max: int
     total: int
+    stack_used: int = 0  # bytes of stack ever used since boot; 0 where the board cannot tell
 
 
 def encode_bench_result(result: BenchResult) -> bytes:
@@ -181,6 +182,7 @@ def encode_bench_result(result: BenchResult) -> bytes:
         median=result.median,
         max=result.max,
         total=result.total,
+        stack_used=result.stack_used,
     )
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 #: Largest payload of any frame. It bounds the largest INFER input (T*F int8, up to 128*40 =
 #: 5120 bytes in the supported models) with room to spare, and fits the uint16 length field.
@@ -186,6 +186,7 @@ BENCH_RESULT = Layout(
         ("median", "I"),  # lower median: sorted[(runs - 1) // 2]
         ("max", "I"),
         ("total", "Q"),
+        ("stack_used", "I"),  # stack high-water mark in bytes since boot (painted stack)
     ),
 )
 #: ERROR: this record, then up to MAX_ERROR_TEXT bytes of ASCII detail text.

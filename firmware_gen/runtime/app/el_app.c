@@ -202,6 +202,7 @@ static size_t el_app_bench_run(const uint8_t *req, uint16_t len)
     el_put_u32(el_app_payload + EL_PROTO_BENCH_RES_OFF_MAX, el_app_bench[runs - 1]);
     el_put_u32(el_app_payload + EL_PROTO_BENCH_RES_OFF_TOTAL, total_lo);
     el_put_u32(el_app_payload + EL_PROTO_BENCH_RES_OFF_TOTAL + 4, total_hi);
+    el_put_u32(el_app_payload + EL_PROTO_BENCH_RES_OFF_STACK_USED, el_bsp_stack_used());
     return EL_PROTO_BENCH_RES_SIZE;
 }
 
