@@ -1,0 +1,62 @@
+"""export --json's memory figures against the built firmware: the ELF is the judge.
+
+The model's constant tables (weights, folded biases, requantization tables) and its static
+RAM (state and scratch) are read from the compiled model object with arm-none-eabi-nm; the
+export's figures must equal them exactly, and the whole firmware must hold them.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from model_zoo import tflite_path
+from toolchain import require
+
+from edge_lstm.cli import main
+
+pytestmark = pytest.mark.toolchain
+
+
+def _symbols(obj: Path) -> list[tuple[str, int, str]]:
+    out = subprocess.run(
+        ["arm-none-eabi-nm", "-S", str(obj)], capture_output=True, text=True, check=True
+    ).stdout
+    rows = []
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 4:
+            rows.append((parts[3], int(parts[1], 16), parts[2]))
+    return rows
+
+
+def _cli(*args: str) -> dict:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output[result.output.index("{") :])
+
+
+@pytest.mark.parametrize("name", ["small", "stack3", "kws"])
+def test_export_memory_figures_match_the_elf(tmp_path: Path, name: str) -> None:
+    require("arm-none-eabi-gcc")
+    out = tmp_path / "fw"
+    exported = _cli("export", str(tflite_path(name)), "-o", str(out), "--json")
+    built = _cli("build", str(out), "--json")
+    symbols = _symbols(out / "build" / "obj" / "model" / "model.o")
+    tables = sum(size for sym, size, kind in symbols if kind == "r" and not sym.endswith("_params"))
+    static_ram = sum(size for sym, size, kind in symbols if kind in "bBdD" and sym != "el_steps")
+    print(
+        f"{name}: weights {exported['flash_weights_bytes']} = ELF {tables}; model RAM "
+        f"{exported['ram_state_bytes'] + exported['ram_scratch_bytes']} = ELF {static_ram}; "
+        f"flash estimate {exported['flash_bytes']} vs ELF {built['flash_bytes']}"
+    )
+    assert exported["flash_weights_bytes"] == tables
+    assert exported["ram_state_bytes"] + exported["ram_scratch_bytes"] == static_ram
+    assert built["rodata"] >= tables and built["bss"] + built["data"] >= static_ram
+    # The export's flash figure is weights plus a code estimate made before compiling (the
+    # code size depends on the compiler); it must stay within 3 KB of the built image.
+    assert abs(exported["flash_bytes"] - built["flash_bytes"]) <= 3 * 1024
+    assert exported["ram_bytes"] >= static_ram
