@@ -22,12 +22,25 @@ def boards(as_json: bool) -> None:
     with target_errors():
         registry = load_boards()
     if as_json:
-        rows = [{
-            "name": b.name, "description": b.description, "family": b.family, "cpu": b.cpu,
-            "fpu": b.fpu, "dsp": b.dsp, "mve": b.mve, "clock_hz": b.clock_hz,
-            "flash_bytes": b.flash_bytes, "ram_bytes": b.ram_bytes, "emulated": b.emulated,
-            "flasher": b.flasher, "cycle_unit": b.cycle_unit, "default": b.name == DEFAULT_BOARD,
-        } for b in registry.values()]
+        rows = [
+            {
+                "name": b.name,
+                "description": b.description,
+                "family": b.family,
+                "cpu": b.cpu,
+                "fpu": b.fpu,
+                "dsp": b.dsp,
+                "mve": b.mve,
+                "clock_hz": b.clock_hz,
+                "flash_bytes": b.flash_bytes,
+                "ram_bytes": b.ram_bytes,
+                "emulated": b.emulated,
+                "flasher": b.flasher,
+                "cycle_unit": b.cycle_unit,
+                "default": b.name == DEFAULT_BOARD,
+            }
+            for b in registry.values()
+        ]
         click.echo(json.dumps(rows, indent=2))
         return
     header = f"{'board':22} {'cpu':14} {'flash':>9} {'RAM':>9} {'MHz':>6} {'flasher':8} unit"
@@ -37,5 +50,7 @@ def boards(as_json: bool) -> None:
         flash = f"{b.flash_bytes // 1024} KiB" if b.flash_bytes else "-"
         ram = f"{b.ram_bytes // 1024} KiB" if b.ram_bytes else "-"
         mhz = f"{b.clock_hz / 1e6:g}" if not b.is_host else "-"
-        click.echo(f"{b.name + mark:22} {b.cpu:14} {flash:>9} {ram:>9} {mhz:>6} "
-                   f"{b.flasher:8} {b.cycle_unit}")
+        click.echo(
+            f"{b.name + mark:22} {b.cpu:14} {flash:>9} {ram:>9} {mhz:>6} "
+            f"{b.flasher:8} {b.cycle_unit}"
+        )

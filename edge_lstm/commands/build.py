@@ -26,13 +26,18 @@ def target_errors() -> Iterator[None]:
 
 @click.command(name="build")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--board", "board_name", default=None,
-              help="Board name (default: the one recorded in DIR/edge_lstm.json).")
+@click.option(
+    "--board",
+    "board_name",
+    default=None,
+    help="Board name (default: the one recorded in DIR/edge_lstm.json).",
+)
 @click.option("--opt", default=None, help="Optimisation flags passed as OPT=, e.g. -O3 or -Os.")
 @click.option("-j", "--jobs", default=2, show_default=True, help="Parallel compile jobs.")
 @click.option("--json", "as_json", is_flag=True, help="Print the size report as JSON.")
-def build(directory: Path, board_name: str | None, opt: str | None, jobs: int,
-          as_json: bool) -> None:
+def build(
+    directory: Path, board_name: str | None, opt: str | None, jobs: int, as_json: bool
+) -> None:
     """Compile DIR (an exported firmware folder) into DIR/build/firmware.elf/.bin/.hex.
 
     Refuses (exit 2) when the image does not fit the board's flash or RAM.
@@ -53,12 +58,13 @@ def build(directory: Path, board_name: str | None, opt: str | None, jobs: int,
     s = result.sizes
     b = result.board
     click.echo(f"built {result.elf} for {b.name}")
-    click.echo(f"  text {s.text}  rodata {s.rodata}  data {s.data}  bss {s.bss}  "
-               f"stack {s.stack}")
+    click.echo(f"  text {s.text}  rodata {s.rodata}  data {s.data}  bss {s.bss}  stack {s.stack}")
     if b.is_host:
         click.echo(f"  flash {result.flash_bytes} B, RAM {result.ram_bytes} B (host: no limit)")
     else:
-        click.echo(f"  flash {result.flash_bytes} / {b.flash_bytes} B "
-                   f"({100 * result.flash_bytes / b.flash_bytes:.1f}%), "
-                   f"RAM {result.ram_bytes} / {b.ram_bytes} B "
-                   f"({100 * result.ram_bytes / b.ram_bytes:.1f}%)")
+        click.echo(
+            f"  flash {result.flash_bytes} / {b.flash_bytes} B "
+            f"({100 * result.flash_bytes / b.flash_bytes:.1f}%), "
+            f"RAM {result.ram_bytes} / {b.ram_bytes} B "
+            f"({100 * result.ram_bytes / b.ram_bytes:.1f}%)"
+        )

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
 import click
 
+from edge_lstm.commands.options import board_option, json_flag, report_option, work_option
 from edge_lstm.errors import EXIT_MISMATCH
 
 
 @click.command()
-@click.option(
-    "--board",
-    default=lambda: os.environ.get("EDGE_LSTM_BOARD", "qemu-cortex-m4"),
-    show_default="qemu-cortex-m4 or $EDGE_LSTM_BOARD",
-)
+@board_option
 @click.option(
     "--dataset",
     default="digits",
@@ -26,21 +22,9 @@ from edge_lstm.errors import EXIT_MISMATCH
 )
 @click.option("--hidden", default=32, show_default=True, type=click.IntRange(1, 256))
 @click.option("--epochs", default=25, show_default=True, type=click.IntRange(1))
-@click.option(
-    "--work",
-    "work_dir",
-    default="edge-lstm-demo",
-    show_default=True,
-    type=click.Path(path_type=Path),
-    help="Folder for the model and firmware.",
-)
-@click.option(
-    "--report",
-    "report_dir",
-    type=click.Path(path_type=Path),
-    help="Write report.json, report.md and PNG plots here.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@work_option("edge-lstm-demo")
+@report_option
+@json_flag
 def demo(
     board: str,
     dataset: str,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from edge_lstm.commands.options import board_option, json_flag
 from edge_lstm.export import RUNTIMES, TFLM_KERNELS, export_project
 from edge_lstm.project_formats import FORMATS
 
@@ -20,12 +21,7 @@ BUILD_HINTS = {
 
 @click.command()
 @click.argument("model", type=click.Path(path_type=Path))
-@click.option(
-    "--board",
-    default=lambda: os.environ.get("EDGE_LSTM_BOARD", "qemu-cortex-m4"),
-    show_default="qemu-cortex-m4 or $EDGE_LSTM_BOARD",
-    help="Board name (edge-lstm boards).",
-)
+@board_option
 @click.option(
     "--runtime",
     type=click.Choice(RUNTIMES),
@@ -63,7 +59,7 @@ BUILD_HINTS = {
     help="make: a Makefile folder; cmake: the same plus CMakeLists.txt and a toolchain file; "
     "platformio: a PlatformIO project; arduino: an Arduino library with an example sketch.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@json_flag
 def export(
     model: Path,
     board: str,

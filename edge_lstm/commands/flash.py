@@ -11,14 +11,23 @@ from edge_lstm.commands.build import target_errors
 
 @click.command(name="flash")
 @click.argument("target", type=click.Path(exists=True, path_type=Path))
-@click.option("--board", "board_name", default=None,
-              help="Board name (default: DIR/edge_lstm.json, else qemu-cortex-m4).")
-@click.option("--tool", type=click.Choice(["pyocd", "openocd"]), default=None,
-              help="Debug-probe tool for real boards (default: the board's).")
+@click.option(
+    "--board",
+    "board_name",
+    default=None,
+    help="Board name (default: DIR/edge_lstm.json, else qemu-cortex-m4).",
+)
+@click.option(
+    "--tool",
+    type=click.Choice(["pyocd", "openocd"]),
+    default=None,
+    help="Debug-probe tool for real boards (default: the board's).",
+)
 @click.option("--port", default=None, help="Bootloader serial port (bossac boards).")
 @click.option("--dry-run", is_flag=True, help="Print what would be done and stop.")
-def flash(target: Path, board_name: str | None, tool: str | None, port: str | None,
-          dry_run: bool) -> None:
+def flash(
+    target: Path, board_name: str | None, tool: str | None, port: str | None, dry_run: bool
+) -> None:
     """Flash TARGET (a built firmware folder or an ELF) to a board.
 
     On an emulated board this starts QEMU, prints `serial: /dev/pts/N` first and runs until

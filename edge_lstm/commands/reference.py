@@ -31,16 +31,18 @@ from edge_lstm.errors import BadInputError
 )
 @click.option(
     "--activations",
-    type=click.Choice(["tflm", "litert"]),
+    type=click.Choice(["tflm", "litert", "tflite-runtime"]),
     default="tflm",
     show_default=True,
-    help="Whose fixed-point LSTM to reproduce: TFLite Micro (firmware) or the LiteRT interpreter.",
+    help="Whose integer arithmetic to reproduce: TFLite Micro (firmware), the LiteRT interpreter "
+    "(ai-edge-litert) or tflite-runtime 2.14.",
 )
 def reference(model: Path, data_path: Path, output: Path, activations: str) -> None:
     """Run the bit-exact integer reference of MODEL on a data set.
 
     The outputs equal, byte for byte, what TFLite Micro (or, with --activations litert, the LiteRT
-    interpreter) computes with the LSTM state reset before every sequence. Float inputs are
+    interpreter; with --activations tflite-runtime, tflite-runtime 2.14) computes with the LSTM
+    state reset before every sequence. Float inputs are
     quantized with the model's input scale and zero point (round half away from zero, saturate).
 
     \b

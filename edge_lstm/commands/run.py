@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
 import click
 
+from edge_lstm.commands.options import board_option, json_flag, report_option, work_option
 from edge_lstm.errors import EXIT_MISMATCH
 
 
@@ -28,30 +28,14 @@ from edge_lstm.errors import EXIT_MISMATCH
     type=click.Path(path_type=Path),
     help="Test data validated on the board.",
 )
-@click.option(
-    "--board",
-    default=lambda: os.environ.get("EDGE_LSTM_BOARD", "qemu-cortex-m4"),
-    show_default="qemu-cortex-m4 or $EDGE_LSTM_BOARD",
-)
+@board_option
 @click.option(
     "--runtime", type=click.Choice(["native", "tflm"]), default="native", show_default=True
 )
-@click.option(
-    "--work",
-    "work_dir",
-    default="edge-lstm-run",
-    show_default=True,
-    type=click.Path(path_type=Path),
-    help="Folder for the model and firmware.",
-)
+@work_option("edge-lstm-run")
 @click.option("--limit", type=click.IntRange(1), help="Validate only the first N samples.")
-@click.option(
-    "--report",
-    "report_dir",
-    type=click.Path(path_type=Path),
-    help="Write report.json, report.md and PNG plots here.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@report_option
+@json_flag
 def run(
     model: Path,
     calib_path: Path,

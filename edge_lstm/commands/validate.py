@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from edge_lstm.commands.options import board_option
 from edge_lstm.data import load_data, save_npz, write_atomic
 from edge_lstm.errors import EXIT_MISMATCH
 
@@ -19,12 +20,7 @@ def _env_ports() -> tuple[str, ...]:
 
 
 @click.command()
-@click.option(
-    "--board",
-    default=lambda: os.environ.get("EDGE_LSTM_BOARD", "qemu-cortex-m4"),
-    show_default="qemu-cortex-m4 or $EDGE_LSTM_BOARD",
-    help="Board name.",
-)
+@board_option
 @click.option(
     "--port",
     "ports",

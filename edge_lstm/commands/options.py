@@ -1,0 +1,39 @@
+"""Options that several commands share, defined once so they read and default the same."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+DEFAULT_BOARD = "qemu-cortex-m4"
+
+board_option = click.option(
+    "--board",
+    default=lambda: os.environ.get("EDGE_LSTM_BOARD", DEFAULT_BOARD),
+    show_default=f"{DEFAULT_BOARD} or $EDGE_LSTM_BOARD",
+    help="Board name (edge-lstm boards).",
+)
+
+report_option = click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(path_type=Path),
+    help="Write report.json, report.md and PNG plots here.",
+)
+
+json_flag = click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+
+
+def work_option(default: str) -> Callable[[Any], Any]:
+    return click.option(
+        "--work",
+        "work_dir",
+        default=default,
+        show_default=True,
+        type=click.Path(path_type=Path),
+        help="Folder for the model and firmware.",
+    )
