@@ -173,6 +173,7 @@ def measure(model: BenchModel, tflite: Path, variant: Variant, link_samples: int
                 "infer_instructions": infer_cycles,
                 "cycle_unit": info.cycle_unit,
                 "device_ram_bytes": info.ram_bytes,
+                "stack_used_bytes": bench.stack_used,  # painted-stack high-water mark
             }
             if link_samples and not sessions:
                 samples = rng.integers(-128, 128, size=(link_samples, x.size)).astype(np.int8)
@@ -220,6 +221,8 @@ def measure(model: BenchModel, tflite: Path, variant: Variant, link_samples: int
         "engine_ram_bytes": engine_ram,
         "device_ram_bytes": first["device_ram_bytes"],
         "stack_reserved_bytes": sizes.stack,
+        "stack_used_bytes": first["stack_used_bytes"],
+        "ram_used_bytes": sizes.data + sizes.bss + first["stack_used_bytes"],
         "ram_other_bytes": sizes.ram_bytes - engine_ram - sizes.stack,
         "export_build_s": round(export_build_s, 2),
         **({"link_samples": first["link_samples"],
@@ -357,10 +360,11 @@ def markdown(result: dict[str, Any]) -> str:
     lines += [
         "",
         "Memory (Cortex-M4 build with DSP) and host-side figures; flash = text + rodata + data, "
-        "RAM = data + bss + stack reservation, engine = state + scratch:",
+        "RAM = data + bss + stack reservation, RAM used = data + bss + measured stack high-water "
+        "mark, engine = state + scratch:",
         "",
-        "| model | instr (M4) | spread | flash | weights | code | engine code | RAM | engine "
-        "| stack res. | other RAM | convert s | export+build s | link samples/s |",
+        "| model | instr (M4) | spread | flash | weights | code | engine code | RAM | RAM used "
+        "| engine | stack used | convert s | export+build s | link samples/s |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, cells in by_model.items():
@@ -371,8 +375,8 @@ def markdown(result: dict[str, Any]) -> str:
             f"{row['flash_bytes']:,} | "
             f"{row['flash_weights_bytes']:,} | {row['flash_code_bytes']:,} | "
             f"{row['engine_code_bytes']:,} | "
-            f"{row['ram_bytes']:,} | {row['engine_ram_bytes']:,} | "
-            f"{row['stack_reserved_bytes']:,} | {row['ram_other_bytes']:,} | "
+            f"{row['ram_bytes']:,} | {row['ram_used_bytes']:,} | {row['engine_ram_bytes']:,} | "
+            f"{row['stack_used_bytes']:,} | "
             f"{result['convert_s'].get(name, 0):.1f} | {row['export_build_s']:.1f} | {rate} |"
         )
     source = result["source"]
