@@ -51,6 +51,52 @@ RESOLVER_METHODS: dict[str, str] = {
 }
 
 
+# Builtin op -> the kernel sources under tensorflow/lite/micro/kernels/ that implement it (file
+# stems; a CMSIS-NN tree has some of them under kernels/cmsis_nn/ instead). Building only these
+# and the interpreter keeps a TFLM build to about 60 files instead of about 200.
+KERNEL_SOURCES: dict[str, tuple[str, ...]] = {
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": (
+        "unidirectional_sequence_lstm",
+        "lstm_eval",
+        "lstm_eval_common",
+    ),
+    "STRIDED_SLICE": ("strided_slice", "strided_slice_common"),
+    "FULLY_CONNECTED": ("fully_connected", "fully_connected_common"),
+    "SOFTMAX": ("softmax", "softmax_common"),
+    "RESHAPE": ("reshape", "reshape_common"),
+    "QUANTIZE": ("quantize", "quantize_common"),
+    "DEQUANTIZE": ("dequantize", "dequantize_common"),
+    "RELU": ("activations", "activations_common"),
+    "TANH": ("tanh",),
+    "LOGISTIC": ("logistic", "logistic_common"),
+    "ADD": ("add", "add_common"),
+    "MUL": ("mul", "mul_common"),
+    "CONCATENATION": ("concatenation",),
+    "SQUEEZE": ("squeeze",),
+    "EXPAND_DIMS": ("expand_dims",),
+    "SHAPE": ("shape",),
+    "PACK": ("pack",),
+    "UNPACK": ("unpack",),
+    "TRANSPOSE": ("transpose", "transpose_common"),
+    "GATHER": ("gather",),
+    "MEAN": ("reduce", "reduce_common"),
+    "CONV_2D": ("conv", "conv_common"),
+    "DEPTHWISE_CONV_2D": ("depthwise_conv", "depthwise_conv_common"),
+}
+#: Kernel helpers every kernel uses.
+KERNEL_HELPERS = ("kernel_util", "micro_tensor_utils")
+
+
+def kernel_stems(ops: list[str]) -> list[str]:
+    """The kernel source stems the model's ops need, helpers first, each once."""
+    stems = list(KERNEL_HELPERS)
+    for op in ops:
+        for stem in KERNEL_SOURCES[op]:
+            if stem not in stems:
+                stems.append(stem)
+    return stems
+
+
 @dataclass(frozen=True)
 class TflmExport:
     """What generate() wrote and the figures a build or report needs."""
@@ -79,7 +125,7 @@ def resolver_ops(model: Model) -> list[str]:
     for opcode in model.opcodes:
         if opcode not in ops:
             ops.append(opcode)
-    missing = [op for op in ops if op not in RESOLVER_METHODS]
+    missing = [op for op in ops if op not in RESOLVER_METHODS or op not in KERNEL_SOURCES]
     if missing:
         raise UnsupportedModelError(
             f"no TFLM op resolver entry for {', '.join(missing)}; the TFLM export supports "
@@ -158,7 +204,10 @@ def arena_header(figure: arena.ArenaFigure, sha256: str) -> str:
         + "\n */\n"
         + f'#define EL_TFLM_KERNELS "{figure.kernels}"\n'
         + f"#define EL_TFLM_ARENA_MIN_BYTES {figure.minimum}u /* replayed minimum */\n"
+        + "/* Overridable (make TFLM_ARENA_BYTES=N) only to measure the minimum. */\n"
+        + "#ifndef EL_TFLM_ARENA_BYTES\n"
         + f"#define EL_TFLM_ARENA_BYTES {figure.bytes}u /* minimum + {figure.margin} B margin */\n"
+        + "#endif\n"
         + g_close
     )
 
@@ -190,6 +239,7 @@ def model_header(model: Model, figure: arena.ArenaFigure) -> str:
         _banner(model.sha256, "The model API of edge-lstm's firmware app, served by TFLM.")
         + g_open
         + "#include <stdint.h>\n\n"
+        + '#include "arena.h"\n\n'
         + f"#define EL_MODEL_TIMESTEPS {timesteps}\n"
         + f"#define EL_MODEL_FEATURES {features}\n"
         + "#define EL_MODEL_INPUT_BYTES (EL_MODEL_TIMESTEPS * EL_MODEL_FEATURES)\n"
@@ -200,7 +250,7 @@ def model_header(model: Model, figure: arena.ArenaFigure) -> str:
         + f"#define EL_MODEL_INPUT_ZERO_POINT ({x.zero_point})\n"
         + f"#define EL_MODEL_OUTPUT_SCALE_BITS {float_bits(y.scale)} /* {y.scale!r} */\n"
         + f"#define EL_MODEL_OUTPUT_ZERO_POINT ({y.zero_point})\n"
-        + f"#define EL_MODEL_ARENA_BYTES {figure.bytes}u\n"
+        + f"#define EL_MODEL_ARENA_BYTES EL_TFLM_ARENA_BYTES /* {figure.bytes} B */\n"
         + "#define EL_MODEL_RAM_BYTES (EL_MODEL_ARENA_BYTES + EL_MODEL_INPUT_BYTES)\n"
         + f'#define EL_MODEL_TOOL_VERSION "{tool_version()}"\n\n'
         + '#ifdef __cplusplus\nextern "C" {\n#endif\n\n'
@@ -349,23 +399,73 @@ extern "C" uint32_t el_model_ram_bytes(void)
     )
 
 
-def tflm_makefile(sha256: str, kernels: str, tflm_dir: Path | None) -> str:
-    """model/tflm.mk: the TFLM sources, include paths and flags, for a project Makefile."""
+#: A file every TFLM tree has; its absence means TFLM_DIR points elsewhere.
+TREE_MARKER = "tensorflow/lite/micro/micro_interpreter.cc"
+#: The CMSIS-NN LSTM kernel: present exactly when the tree was made with
+#: OPTIMIZED_KERNEL_DIR=cmsis_nn (create_tflm_tree.py then drops the reference kernels it replaces).
+CMSIS_NN_MARKER = "tensorflow/lite/micro/kernels/cmsis_nn/unidirectional_sequence_lstm.cc"
+
+
+def tflm_makefile(
+    sha256: str, kernels: str, tflm_dir: Path | None, ops: list[str] | None = None
+) -> str:
+    """model/tflm.mk: the TFLM tree, its sources, include paths and flags.
+
+    The project Makefile includes it when present, compiles TFLM_SRCS (C++) and TFLM_CSRCS (C)
+    into $(BUILD)/libtflm.a and links the firmware against that archive, so only the objects
+    the interpreter and the registered kernels reference end up in the image. Every C++ file
+    that includes a TFLM header, the generated glue included, must see the same TFLM_DEFINES:
+    TF_LITE_STATIC_MEMORY changes the layout of TfLiteTensor.
+    """
     default = str(tflm_dir.resolve()) if tflm_dir is not None else ""
     cmsis = kernels == "cmsis-nn"
+    how = (
+        'create_tflm_tree.py --makefile_options="TARGET=cortex_m_generic '
+        'TARGET_ARCH=cortex-m4 OPTIMIZED_KERNEL_DIR=cmsis_nn ..."'
+        if cmsis
+        else "create_tflm_tree.py (no OPTIMIZED_KERNEL_DIR)"
+    )
     lines = [
         f"# TFLM build settings, generated by edge-lstm {tool_version()} for model {sha256}.\n",
-        "# TFLM_DIR: a tree made by TFLM's create_tflm_tree.py (see docs/tflm.md)"
-        + (' with --makefile_options="OPTIMIZED_KERNEL_DIR=cmsis_nn"' if cmsis else "")
-        + ".\n",
+        f"# Kernels: {kernels}. TFLM_DIR: a tree made by TFLM's {how};\n",
+        "# see docs/tflm.md. Override on the command line: make TFLM_DIR=/path/to/tree\n",
+        f"TFLM_KERNELS := {kernels}\n",
         f"TFLM_DIR ?= {default}\n",
         "ifeq ($(strip $(TFLM_DIR)),)\n",
-        "$(error set TFLM_DIR to a TFLM source tree: edge-lstm export --tflm-dir DIR)\n",
+        "$(error TFLM_DIR is not set: export with --tflm-dir DIR or run make TFLM_DIR=DIR, "
+        "DIR being a tree made by TFLM's create_tflm_tree.py (docs/tflm.md))\n",
         "endif\n",
+        "override TFLM_DIR := $(patsubst %/,%,$(TFLM_DIR))\n",
+        "ifneq ($(wildcard $(TFLM_DIR)/tensorflow/lite/micro/tools/make/Makefile),)\n",
+        "$(error TFLM_DIR=$(TFLM_DIR) is a tflite-micro checkout, not a tree: make one with "
+        "its tensorflow/lite/micro/tools/project_generation/create_tflm_tree.py (docs/tflm.md))\n",
+        "endif\n",
+        f"ifeq ($(wildcard $(TFLM_DIR)/{TREE_MARKER}),)\n",
+        f"$(error TFLM_DIR=$(TFLM_DIR) is not a TFLM tree (no {TREE_MARKER}))\n",
+        "endif\n",
+    ]
+    if cmsis:
+        lines += [
+            f"ifeq ($(wildcard $(TFLM_DIR)/{CMSIS_NN_MARKER}),)\n",
+            "$(error TFLM_DIR=$(TFLM_DIR) has no CMSIS-NN kernels: make the tree with "
+            "OPTIMIZED_KERNEL_DIR=cmsis_nn, or export with --kernels reference)\n",
+            "endif\n",
+        ]
+    else:
+        lines += [
+            f"ifneq ($(wildcard $(TFLM_DIR)/{CMSIS_NN_MARKER}),)\n",
+            "$(error TFLM_DIR=$(TFLM_DIR) holds CMSIS-NN kernels in place of the reference ones "
+            "(the arena in model/arena.h is derived for reference kernels): export with "
+            "--kernels cmsis-nn, or make a tree without OPTIMIZED_KERNEL_DIR)\n",
+            "endif\n",
+        ]
+    lines += [
         "TFLM_INCLUDES := -I$(TFLM_DIR) -I$(TFLM_DIR)/third_party/flatbuffers/include \\\n",
         "  -I$(TFLM_DIR)/third_party/gemmlowp -I$(TFLM_DIR)/third_party/ruy\n",
-        "TFLM_DEFINES := -DTF_LITE_STATIC_MEMORY -DTF_LITE_STRIP_ERROR_STRINGS \\\n",
-        "  -DTF_LITE_MCU_DEBUG_LOG -DTF_LITE_USE_GLOBAL_CMATH_FUNCTIONS\n",
+        "# TF_LITE_STATIC_MEMORY: required, the arena derivation assumes its small TfLiteTensor.\n",
+        "TFLM_DEFINES := -DTF_LITE_STATIC_MEMORY -DTF_LITE_STRIP_ERROR_STRINGS -DNDEBUG \\\n",
+        "  -DTF_LITE_MCU_DEBUG_LOG -DTF_LITE_USE_GLOBAL_CMATH_FUNCTIONS \\\n",
+        "  -DTF_LITE_DISABLE_X86_NEON\n",
     ]
     if cmsis:
         lines += [
@@ -376,12 +476,37 @@ def tflm_makefile(sha256: str, kernels: str, tflm_dir: Path | None) -> str:
         ]
     lines += [
         "TFLM_CXXFLAGS := -std=c++17 -fno-rtti -fno-exceptions -fno-threadsafe-statics \\\n",
-        "  -fno-unwind-tables -ffunction-sections -fdata-sections \\\n",
+        "  -fno-unwind-tables -fno-use-cxa-atexit -ffunction-sections -fdata-sections \\\n",
         "  $(TFLM_DEFINES) $(TFLM_INCLUDES)\n",
-        "TFLM_SRCS := $(shell find $(TFLM_DIR)/tensorflow $(TFLM_DIR)/signal \\\n",
-        "  -name '*.cc' 2>/dev/null)\n",
-        "TFLM_CSRCS := $(shell find $(TFLM_DIR)/tensorflow $(TFLM_DIR)/third_party \\\n",
-        "  -name '*.c' 2>/dev/null)\n",
+        "TFLM_CFLAGS := -std=c11 -fno-unwind-tables -ffunction-sections -fdata-sections \\\n",
+        "  $(TFLM_DEFINES) $(TFLM_INCLUDES)\n",
+        "# The library: every .cc under tensorflow/ but the kernels (create_tflm_tree.py left\n",
+        "# out tests and examples), plus the kernels of the model's ops; make TFLM_ALL_KERNELS=1\n",
+        "# builds every kernel. signal/ is not built: its ops are never registered here.\n",
+        "TFLM_KERNEL_DIR := $(TFLM_DIR)/tensorflow/lite/micro/kernels\n",
+        "TFLM_KERNEL_STEMS := " + " ".join(kernel_stems(ops or [])) + "\n",
+        "TFLM_CORE_SRCS := $(shell find $(TFLM_DIR)/tensorflow -name '*.cc' \\\n",
+        "  -not -path '$(TFLM_KERNEL_DIR)/*')\n",
+        "ifeq ($(TFLM_ALL_KERNELS),1)\n",
+        "TFLM_OP_SRCS := $(shell find $(TFLM_KERNEL_DIR) -name '*.cc')\n",
+        "else\n",
+        "TFLM_OP_SRCS := $(foreach s,$(TFLM_KERNEL_STEMS),\\\n",
+        "  $(wildcard $(TFLM_KERNEL_DIR)/$(s).cc $(TFLM_KERNEL_DIR)/cmsis_nn/$(s).cc))\n",
+        "endif\n",
+        "TFLM_SRCS := $(sort $(TFLM_CORE_SRCS) $(TFLM_OP_SRCS))\n",
+    ]
+    if cmsis:
+        lines.append(
+            "TFLM_CSRCS := $(sort $(shell find $(TFLM_DIR)/third_party/cmsis_nn/Source "
+            "-name '*.c'))\n"
+        )
+    else:
+        lines.append("TFLM_CSRCS :=\n")
+    lines += [
+        "# Arena override, for measuring the minimum: make TFLM_ARENA_BYTES=N (the project\n",
+        "# Makefile rebuilds the glue when N changes). Unset: model/arena.h's derived figure.\n",
+        "TFLM_APP_DEFINES := $(if $(strip $(TFLM_ARENA_BYTES)),"
+        "-DEL_TFLM_ARENA_BYTES=$(strip $(TFLM_ARENA_BYTES))u)\n",
     ]
     return "".join(lines)
 
@@ -410,7 +535,7 @@ def generate(
         "arena.h": arena_header(figure, sha256),
         "model.h": model_header(model, figure),
         "model_tflm.cc": model_source(model),
-        "tflm.mk": tflm_makefile(sha256, kernels, tflm_dir),
+        "tflm.mk": tflm_makefile(sha256, kernels, tflm_dir, ops),
     }
     for name, text in files.items():
         (model_dir / name).write_text(text)

@@ -245,6 +245,46 @@ SECTIONS
 """
 
 
+# Runtime tflm: model/tflm.mk (firmware_gen.tflm) names the TFLM tree, its sources and flags.
+# The library is compiled with them alone (TFLM's own warnings are not ours to fail on) into
+# $(BUILD)/libtflm.a (objects in $(TFLM_BUILD), which folders built with the same tree, board and
+# OPT may share); linking against the archive keeps only the objects the interpreter and
+# the registered kernels use. The generated glue (model/*.cc) gets the same TFLM defines, which
+# must match the library's. A change of TFLM_ARENA_BYTES (make TFLM_ARENA_BYTES=N, to measure
+# the arena minimum) rebuilds the glue through a stamp file holding the value.
+_TFLM_VARS = """\
+ifneq ($(wildcard model/tflm.mk),)
+include model/tflm.mk
+CXXFLAGS += $(TFLM_CXXFLAGS) $(TFLM_APP_DEFINES)
+TFLM_BUILD ?= $(BUILD)/tflm
+TFLM_OBJS := $(patsubst $(TFLM_DIR)/%.cc,$(TFLM_BUILD)/%.o,$(TFLM_SRCS)) \\
+             $(patsubst $(TFLM_DIR)/%.c,$(TFLM_BUILD)/%.o,$(TFLM_CSRCS))
+TFLM_LIB := $(BUILD)/libtflm.a
+TFLM_ARENA_STAMP := $(BUILD)/tflm_arena_bytes
+$(shell mkdir -p $(BUILD) && (echo '$(strip $(TFLM_ARENA_BYTES))' | \\
+    cmp -s - $(TFLM_ARENA_STAMP) || echo '$(strip $(TFLM_ARENA_BYTES))' > $(TFLM_ARENA_STAMP)))
+endif
+"""
+
+_TFLM_RULES = """\
+ifneq ($(TFLM_LIB),)
+$(TFLM_BUILD)/%.o: $(TFLM_DIR)/%.cc
+\t@mkdir -p $(dir $@)
+\t$(CXX) $(ARCH) $(OPT) -g $(TFLM_CXXFLAGS) -c $< -o $@
+
+$(TFLM_BUILD)/%.o: $(TFLM_DIR)/%.c
+\t@mkdir -p $(dir $@)
+\t$(CC) $(ARCH) $(OPT) -g $(TFLM_CFLAGS) -c $< -o $@
+
+$(TFLM_LIB): $(TFLM_OBJS)
+\trm -f $@
+\t$(AR) rcs $@ $(TFLM_OBJS)
+
+$(patsubst %.cc,$(BUILD)/obj/%.o,$(wildcard model/*.cc)): $(TFLM_ARENA_STAMP)
+endif
+
+"""
+
 _COMMON_VARS = """\
 OPT      ?= -O2
 BUILD    ?= build
@@ -261,9 +301,10 @@ CFLAGS   += $(ARCH) $(OPT) -g -std=c99 $(CWARN) -ffunction-sections -fdata-secti
 CXXFLAGS += $(ARCH) $(OPT) -g -std=c++17 $(CXXWARN) -fno-exceptions -fno-rtti \\
             -fno-threadsafe-statics -ffunction-sections -fdata-sections $(INCLUDES) -MMD -MP
 LINKER   := $(if $(SRCS_CC),$(CXX),$(CC))
-"""
+TFLM_LIB :=
+""" + _TFLM_VARS
 
-_COMMON_RULES = """\
+_COMMON_RULES = _TFLM_RULES + """\
 $(BUILD)/obj/%.o: %.c
 \t@mkdir -p $(dir $@)
 \t$(CC) $(CFLAGS) -c $< -o $@
@@ -317,6 +358,7 @@ CROSS   ?= arm-none-eabi-
 CC      := $(CROSS)gcc
 CXX     := $(CROSS)g++
 OBJCOPY := $(CROSS)objcopy
+AR      := $(CROSS)ar
 SIZE    := $(CROSS)size
 PYTHON  ?= python3
 ARCH    := {arch}
@@ -329,8 +371,8 @@ all: {outputs}
 .PHONY: all clean
 
 {_COMMON_RULES}
-$(BUILD)/firmware.elf: $(OBJS) {extra_objs} bsp/linker.ld
-\t$(LINKER) $(LDFLAGS) $(OBJS) {extra_objs} $(LDLIBS) -o $@
+$(BUILD)/firmware.elf: $(OBJS) {extra_objs} $(TFLM_LIB) bsp/linker.ld
+\t$(LINKER) $(LDFLAGS) $(OBJS) {extra_objs} $(TFLM_LIB) $(LDLIBS) -o $@
 
 $(BUILD)/firmware.bin: $(BUILD)/firmware.elf
 \t$(OBJCOPY) -O binary $< $@
@@ -357,6 +399,6 @@ all: $(BUILD)/firmware.elf
 .PHONY: all clean
 
 {_COMMON_RULES}
-$(BUILD)/firmware.elf: $(OBJS)
-\t$(LINKER) $(LDFLAGS) $(OBJS) $(LDLIBS) -o $@
+$(BUILD)/firmware.elf: $(OBJS) $(TFLM_LIB)
+\t$(LINKER) $(LDFLAGS) $(OBJS) $(TFLM_LIB) $(LDLIBS) -o $@
 """
