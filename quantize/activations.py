@@ -10,6 +10,9 @@ gemmlowp's exp-based fixed-point logistic and tanh on int16 raw values.
 
 The two differ by a few LSB; which one the reference uses decides which runtime it matches bit for
 bit. ``activation_error_table`` measures both against float over every int16 input.
+
+The reference knows three runtimes (``RUNTIMES``); tflite-runtime 2.14 computes the ``litert``
+activations (it differs from ai-edge-litert only in the rounding of FULLY_CONNECTED).
 """
 
 from __future__ import annotations
@@ -23,6 +26,21 @@ from quantize.fixedpoint import as_i64, gemmlowp_logistic, gemmlowp_tanh, wrap
 
 Variant = Literal["tflm", "litert"]
 VARIANTS: tuple[Variant, ...] = ("tflm", "litert")
+# the runtimes the reference reproduces, and the activation variant each one computes
+RUNTIMES: tuple[str, ...] = ("tflm", "litert", "tflite-runtime")
+_RUNTIME_ACTIVATIONS: dict[str, Variant] = {
+    "tflm": "tflm",
+    "litert": "litert",
+    "tflite-runtime": "litert",
+}
+
+
+def activation_variant(runtime: str) -> Variant:
+    """The activation variant ("tflm" or "litert") that ``runtime`` (one of RUNTIMES) computes."""
+    if runtime not in _RUNTIME_ACTIVATIONS:
+        raise ValueError(f"unknown activation variant {runtime!r}; choose one of {RUNTIMES}")
+    return _RUNTIME_ACTIVATIONS[runtime]
+
 
 # sigmoid(i / 24) in Q0.16 for i = 0..255, exactly the values of TFLite's
 # `sigmoid_table_uint16` (tensorflow/lite/kernels/internal/common.h). They are not reproducible
@@ -130,9 +148,8 @@ class LstmActivations:
 
 
 def lstm_activations(variant: str) -> LstmActivations:
-    if variant not in VARIANTS:
-        raise ValueError(f"unknown activation variant {variant!r}; choose one of {VARIANTS}")
-    return LstmActivations(variant)  # type: ignore[arg-type]
+    """The LSTM activations of a runtime: "tflm", "litert" or "tflite-runtime" (= "litert")."""
+    return LstmActivations(activation_variant(variant))
 
 
 @dataclass(frozen=True)
@@ -235,6 +252,6 @@ def _softmax_litert(x: np.ndarray, input_scale: float, beta: float) -> np.ndarra
 
 def softmax_int8(x: np.ndarray, input_scale: float, beta: float, variant: str) -> np.ndarray:
     """Softmax over the last axis, int8 in, int8 out at scale 1/256 and zero point -128."""
-    if variant == "tflm":
+    if activation_variant(variant) == "tflm":
         return _softmax_tflm(x, input_scale, beta)
     return _softmax_litert(x, input_scale, beta)

@@ -147,6 +147,27 @@ def multiply_by_quantized_multiplier(
     return rounding_divide_by_pot(_srdhm_no_overflow(x, m, 32), np.maximum(-s, 0))
 
 
+def multiply_by_quantized_multiplier_half_up(
+    x: ArrayLike, multiplier: ArrayLike, shift: ArrayLike
+) -> IntArray:
+    """Double rounding whose right shift rounds ties toward +infinity.
+
+    ``SRDHM(x << max(shift, 0), multiplier)``, then ``(t + 2^(e-1)) >> e`` with
+    ``e = max(-shift, 0)``: the requantization of the int8 FULLY_CONNECTED of tflite-runtime 2.14,
+    whose ruy rounds twice and breaks the ties of the shift upward in its optimized kernels. It
+    differs from the default only when the first rounding lands exactly on a negative half
+    (-k.5 -> -k here, -(k+1) there), and from single rounding when the first rounding (to 2^-e of
+    an output unit) moves a value onto a half.
+    """
+    x, m, s = as_i64(x), as_i64(multiplier), as_i64(shift)
+    if np.any(s > 0):
+        x = wrap(x << np.maximum(s, 0), 32)
+    t = _srdhm_no_overflow(x, m, 32)
+    e = np.maximum(-s, 0)
+    half = np.where(e > 0, np.int64(1) << np.maximum(e - 1, 0), 0)
+    return (t + half) >> e
+
+
 def multiply_by_quantized_multiplier_gt_one(
     x: ArrayLike, multiplier: ArrayLike, left_shift: ArrayLike
 ) -> IntArray:

@@ -5,7 +5,9 @@ first) with one more leading axis for the N independent samples, so every op is 
 samples and only the LSTM loops, over time steps. Every LSTM sequence starts from h = zp_h, c = 0.
 
 ``activations="tflm"`` reproduces TFLite Micro (the firmware); ``"litert"`` reproduces the LiteRT
-interpreter, whose LSTM uses different fixed-point activations and a few different roundings.
+interpreter (ai-edge-litert), whose LSTM uses different fixed-point activations and a few different
+roundings; ``"tflite-runtime"`` reproduces tflite-runtime 2.14, which is "litert" except for the
+rounding of FULLY_CONNECTED.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from quantize.activations import lstm_activations, softmax_int8
+from quantize.activations import RUNTIMES, activation_variant, lstm_activations, softmax_int8
 from quantize.errors import BadDataError, UnsupportedModelError
 from quantize.fixedpoint import (
     multiply_by_quantized_multiplier,
+    multiply_by_quantized_multiplier_half_up,
     quantize_multiplier,
     round_half_away,
     rounding_divide_by_pot,
@@ -63,6 +66,7 @@ def _matmul_exact(a: np.ndarray, w: np.ndarray, a_max: int = 255) -> np.ndarray:
 def _lstm_sequence(p: LstmParams, x: np.ndarray, variant: str) -> np.ndarray:
     """Run a whole int8 sequence batch x [N, T, I] -> h sequence [N, T, H] int8."""
     act = lstm_activations(variant)
+    variant = activation_variant(variant)  # the LSTM of tflite-runtime 2.14 is LiteRT's
     n, t_steps, _ = x.shape
     hsz = p.hidden
     # the input half of every gate for every step at once: it does not depend on the state
@@ -121,7 +125,7 @@ def _lstm_sequence(p: LstmParams, x: np.ndarray, variant: str) -> np.ndarray:
 
 
 def _op_lstm(model: Model, op: Operator, env: Env, variant: str) -> None:
-    p = lstm_params(model, op, "tflm" if variant == "tflm" else "litert")
+    p = lstm_params(model, op, activation_variant(variant))
     x = env[op.inputs[0]]
     n = x.shape[0]
     seq = _lstm_sequence(p, x.reshape(n, p.time_steps, p.input_size), variant)
@@ -213,9 +217,14 @@ def _op_fully_connected(model: Model, op: Operator, env: Env, variant: str) -> N
     mult, shift = quantize_multiplier(s_in * w_scales / s_out)
     if mult.size == 1:
         mult, shift = np.repeat(mult, units), np.repeat(shift, units)
-    # LiteRT's optimized int8 FULLY_CONNECTED goes through ruy, which rounds once
-    single = variant == "litert"
-    y = multiply_by_quantized_multiplier(acc, mult, shift, single_rounding=single)
+    if variant == "litert":
+        # LiteRT's optimized int8 FULLY_CONNECTED goes through ruy, which rounds once
+        y = multiply_by_quantized_multiplier(acc, mult, shift, single_rounding=True)
+    elif variant == "tflite-runtime":
+        # the older ruy in tflite-runtime 2.14: two roundings, the shift rounding ties up
+        y = multiply_by_quantized_multiplier_half_up(acc, mult, shift)
+    else:
+        y = multiply_by_quantized_multiplier(acc, mult, shift)
     y = y + out_t.zero_point
     lo, hi = _activation_bounds(int(op.options.get("fusedActivationFunction", 0)), out_t)
     y = np.clip(y, lo, hi).astype(np.int8)
@@ -269,9 +278,11 @@ def check_supported(model: Model) -> None:
 def run_reference(model: Model, x_int8: np.ndarray, activations: str = "tflm") -> np.ndarray:
     """Outputs [N, *output_shape_without_batch] int8 for inputs [N, *input_shape_without_batch].
 
-    ``activations`` is "tflm" (TFLite Micro, the firmware) or "litert" (the LiteRT interpreter).
+    ``activations`` is "tflm" (TFLite Micro, the firmware), "litert" (the LiteRT interpreter,
+    ai-edge-litert) or "tflite-runtime" (tflite-runtime 2.14).
     """
-    lstm_activations(activations)  # validates the name
+    if activations not in RUNTIMES:
+        raise ValueError(f"unknown activation variant {activations!r}; choose one of {RUNTIMES}")
     check_supported(model)
     x = np.asarray(x_int8)
     in_t = model.input
