@@ -33,11 +33,22 @@
 #define EL_INLINE static inline
 #endif
 
+/* SSAT is in Armv7-M itself (Cortex-M3), not only in the DSP extension. */
+#if !EL_USE_DSP && defined(__GNUC__) && defined(__ARM_FEATURE_SAT) && (__ARM_FEATURE_SAT == 1)
+#define EL_USE_SSAT_ASM 1
+#else
+#define EL_USE_SSAT_ASM 0
+#endif
+
 /** Saturate to int16. */
 EL_INLINE int32_t el_sat16(int32_t x)
 {
 #if EL_USE_DSP
     return __ssat(x, 16);
+#elif EL_USE_SSAT_ASM
+    int32_t r;
+    __asm__("ssat %0, #16, %1" : "=r"(r) : "r"(x));
+    return r;
 #else
     return x < -32768 ? -32768 : (x > 32767 ? 32767 : x);
 #endif
@@ -48,6 +59,10 @@ EL_INLINE int32_t el_sat8(int32_t x)
 {
 #if EL_USE_DSP
     return __ssat(x, 8);
+#elif EL_USE_SSAT_ASM
+    int32_t r;
+    __asm__("ssat %0, #8, %1" : "=r"(r) : "r"(x));
+    return r;
 #else
     return x < -128 ? -128 : (x > 127 ? 127 : x);
 #endif

@@ -25,9 +25,18 @@ int32_t el_lstm_s8_buffer_size(const el_lstm_s8_params *params)
     return words * (int32_t)sizeof(int32_t);
 }
 
-/* The DSP loop's assembly needs 12 registers of its own: kept out of line so that the
+/* Armv7-M and later without the DSP extension (Cortex-M3, or a DSP core built with
+ * EL_USE_DSP=0): Thumb-2 has SXTB with a rotation and MLA, so the loop is written for them.
+ * Armv6-M (Cortex-M0+) and other targets take the portable C loop. */
+#if !EL_USE_DSP && defined(__GNUC__) && defined(__thumb2__)
+#define EL_LSTM_V7M_ASM 1
+#else
+#define EL_LSTM_V7M_ASM 0
+#endif
+
+/* The loops' assembly needs 12 or 13 registers of its own: kept out of line so that the
  * compiler never inlines it where fewer are free (it did, for Cortex-M7 at -O2). */
-#if EL_USE_DSP && defined(__GNUC__)
+#if (EL_USE_DSP || EL_LSTM_V7M_ASM) && defined(__GNUC__)
 #define EL_LSTM_DOT_LINKAGE static __attribute__((noinline))
 #else
 #define EL_LSTM_DOT_LINKAGE EL_INLINE
@@ -79,9 +88,50 @@ EL_LSTM_DOT_LINKAGE const int32_t *el_lstm_gates_dot(const int32_t *w, const int
             : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [in] "+r"(in),
               [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [wa] "=&r"(wa), [wb] "=&r"(wb),
               [t] "+&r"(t)
-            : [end] "r"(end), "m"(*(const int32_t(*)[])in), "m"(*(const int32_t(*)[])w)
-            : "cc");
+            : [end] "r"(end)
+            : "cc", "memory");
 #undef EL_LSTM_GROUP_ASM
+#elif EL_LSTM_V7M_ASM
+    /* The widened input read as int16 values (x0..x3 of a column group, LDRSH), each weight
+     * word unpacked with SXTB / SXTB ROR #8 / SXTB ROR #16 / ASR #24 (bytes w0, w2, w1, w3)
+     * into four MLA: 4 + 4 x 9 instructions per group of 16 MACs, unrolled by two groups
+     * like the DSP loop. The loop end is read from the stack (one LDR per two groups) so
+     * that 12 registers suffice, as at -O0 where r7 is the frame pointer. groups >= 1. */
+    int32_t x0;
+    int32_t x1;
+    int32_t x2;
+    int32_t x3;
+    int32_t wv;
+    int32_t t = groups;
+#define EL_LSTM_GATE_V7M(a)                                                                 \
+    "ldr    %[wv], [%[w]], #4\n\t"                                                           \
+    "sxtb   %[t], %[wv]\n\t"                                                                 \
+    "mla    %[" a "], %[t], %[x0], %[" a "]\n\t"                                             \
+    "sxtb   %[t], %[wv], ror #8\n\t"                                                         \
+    "mla    %[" a "], %[t], %[x2], %[" a "]\n\t"                                             \
+    "sxtb   %[t], %[wv], ror #16\n\t"                                                        \
+    "mla    %[" a "], %[t], %[x1], %[" a "]\n\t"                                             \
+    "asr    %[wv], %[wv], #24\n\t"                                                           \
+    "mla    %[" a "], %[wv], %[x3], %[" a "]\n\t"
+#define EL_LSTM_GROUP_V7M                                                                   \
+    "ldrsh  %[x0], [%[in]], #8\n\t"                                                          \
+    "ldrsh  %[x1], [%[in], #-6]\n\t"                                                         \
+    "ldrsh  %[x2], [%[in], #-4]\n\t"                                                         \
+    "ldrsh  %[x3], [%[in], #-2]\n\t"                                                         \
+    EL_LSTM_GATE_V7M("a0") EL_LSTM_GATE_V7M("a1") EL_LSTM_GATE_V7M("a2") EL_LSTM_GATE_V7M("a3")
+    __asm__("tst    %[t], #1\n\t"
+            "bne    2f\n"
+            "1:\n\t" EL_LSTM_GROUP_V7M "2:\n\t" EL_LSTM_GROUP_V7M
+            "ldr    %[t], %[end]\n\t"
+            "cmp    %[in], %[t]\n\t"
+            "bne    1b"
+            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [in] "+r"(in),
+              [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [x3] "=&r"(x3),
+              [wv] "=&r"(wv), [t] "+&r"(t)
+            : [end] "m"(end)
+            : "cc", "memory");
+#undef EL_LSTM_GROUP_V7M
+#undef EL_LSTM_GATE_V7M
 #else
     while (in != end) {
         const int32_t x01 = in[0];
