@@ -230,6 +230,20 @@ def measure(model: BenchModel, tflite: Path, variant: Variant, link_samples: int
     }
 
 
+def reference_rate(path: Path, model: BenchModel, samples: int = 300) -> float:
+    """Host-side speed of the numpy reference (a batch of sequences, vectorized over samples)."""
+    from quantize.reference import run_reference
+    from quantize.tflite_ir import read_model
+
+    ir = read_model(path)
+    x = np.random.default_rng(model.seed).integers(
+        -128, 128, size=(samples, model.timesteps, model.features)
+    ).astype(np.int8)
+    start = time.perf_counter()
+    run_reference(ir, x)
+    return round(samples / (time.perf_counter() - start), 1)
+
+
 def engine_code_bytes(project_dir: Path, elf: Path) -> int:
     """Bytes of functions linked from the engine's own objects (runtime/ and model/).
 
@@ -364,8 +378,9 @@ def markdown(result: dict[str, Any]) -> str:
         "mark, engine = state + scratch:",
         "",
         "| model | instr (M4) | spread | flash | weights | code | engine code | RAM | RAM used "
-        "| engine | stack used | convert s | export+build s | link samples/s |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| engine | stack used | convert s | export+build s | link samples/s "
+        "| reference samples/s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, cells in by_model.items():
         row = cells.get("qemu-cortex-m4") or next(iter(cells.values()))
@@ -377,7 +392,8 @@ def markdown(result: dict[str, Any]) -> str:
             f"{row['engine_code_bytes']:,} | "
             f"{row['ram_bytes']:,} | {row['ram_used_bytes']:,} | {row['engine_ram_bytes']:,} | "
             f"{row['stack_used_bytes']:,} | "
-            f"{result['convert_s'].get(name, 0):.1f} | {row['export_build_s']:.1f} | {rate} |"
+            f"{result['convert_s'].get(name, 0):.1f} | {row['export_build_s']:.1f} | {rate} | "
+            f"{result.get('reference_samples_per_s', {}).get(name, '-')} |"
         )
     source = result["source"]
     if source.get("uncommitted"):
@@ -459,11 +475,13 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     tflites: dict[str, Path] = {}
     convert_s: dict[str, float] = {}
+    reference_samples_per_s: dict[str, float] = {}
     for model in models:
         path, seconds, fresh = converted(model)
         tflites[model.name], convert_s[model.name] = path, round(seconds, 2)
-        print(f"model {model.name}: {'converted' if fresh else 'cached'} ({seconds:.1f} s)",
-              flush=True)
+        reference_samples_per_s[model.name] = reference_rate(path, model)
+        print(f"model {model.name}: {'converted' if fresh else 'cached'} ({seconds:.1f} s), "
+              f"numpy reference {reference_samples_per_s[model.name]:.0f} samples/s", flush=True)
 
     jobs = [(m, v) for m in models for v in chosen]
 
@@ -502,6 +520,7 @@ def main(argv: list[str] | None = None) -> int:
         "variants": [v.label for v in chosen],
         "models": [asdict(m) | {"name": m.name} for m in models],
         "convert_s": convert_s,
+        "reference_samples_per_s": reference_samples_per_s,
         "source": source,
         "rows": rows,
         "failures": failures,

@@ -86,18 +86,6 @@ def test_variants_differ_somewhere() -> None:
     assert differ > 0
 
 
-@pytest.mark.slow
-def test_reference_is_fast_on_a_large_model() -> None:
-    """>= 300 sequences of a hidden-128, T-128 model in a few seconds."""
-    model = parse_model(tflite_bytes("wide"))
-    x = model_zoo.inputs_int8(CONFIGS["wide"], 300)
-    start = time.perf_counter()
-    run_reference(model, x)
-    elapsed = time.perf_counter() - start
-    print(f"wide: 300 sequences in {elapsed:.2f} s")
-    assert elapsed < 10
-
-
 def test_output_shape_and_dequantize() -> None:
     model = parse_model(tflite_bytes("seq"))
     x = model_zoo.inputs_int8(CONFIGS["seq"], 5)
