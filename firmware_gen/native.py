@@ -335,7 +335,8 @@ def _lstm(model: Model, op: Operator, name: str) -> _Lstm:
         input_size=int(input_size),
         hidden=int(hidden),
         weights=packed.reshape(-1).astype(np.int32),
-        bias=bias_words.astype(np.int32),
+        # The kernel's short forms take doubled accumulators (doubled inputs and biases).
+        bias=(bias_words * (1 + shift_only)).astype(np.int32),
         input_rq=input_rq,
         recurrent_rq=recurrent_rq,
         forget_cell_rq=forget_cell_rq,
@@ -574,7 +575,10 @@ def generate(model: Model, out_dir: str | Path) -> NativeExport:
         c.append(
             f"EL_MODEL_STATIC_ASSERT(sizeof({n}_weights) == {w_count}u * 4u, {n}_weights_size);\n"
         )
-        c.append("/* per unit: input bias - zp_x * row sum for i f g o, then -zp_h * row sum */\n")
+        c.append(
+            "/* per unit: input bias - zp_x * row sum for i f g o, then -zp_h * row sum"
+            + (", times 2 (short requantization forms) */\n" if layer.shift_only else " */\n")
+        )
         c.append(const_array("int32_t", f"{n}_bias", layer.bias.reshape(-1).tolist(), 8))
         c.append(
             f"static const el_lstm_s8_params {n}_params = {{\n"

@@ -122,6 +122,32 @@ def test_zoo_lstms_take_the_shift_only_path(name: str) -> None:
     assert all(layer.shift_only == 1 for layer in plan.lstms)
 
 
+@pytest.mark.parametrize("name", ["small", "stack3", "odd"])
+def test_host_general_requantization_path(name: str, monkeypatch, tmp_path: Path) -> None:
+    """The kernel's general MultiplyByQuantizedMultiplier path (shift_only = 0), which no zoo
+    model needs, gives the same bytes: forced by generating the layers without the short
+    forms (plain biases)."""
+    real_plan = native.plan
+
+    def general_plan(model):
+        p = real_plan(model)
+        lstms = [
+            dataclasses.replace(layer, shift_only=0, bias=layer.bias // (1 + layer.shift_only))
+            for layer in p.lstms
+        ]
+        return dataclasses.replace(p, lstms=lstms)
+
+    monkeypatch.setattr(native, "plan", general_plan)
+    native.generate(read_model(model_zoo.tflite_path(name)), tmp_path)
+    text = (tmp_path / "model" / "model.c").read_text()
+    assert "\n    0\n};" in text and "\n    1\n};" not in text
+    x = _inputs(model_zoo.CONFIGS[name], 60)
+    ref = model_zoo.tflm_outputs(model_zoo.tflite_bytes(name), x).reshape(len(x), -1)
+    invoke, stream = _run_host(_build_host(tmp_path, SANITIZE, "general"), x)
+    _check(f"{name} general invoke", invoke, ref)
+    _check(f"{name} general stream", stream, ref)
+
+
 def test_generated_files(generated) -> None:
     out, export = generated("kws")
     text = export.model_c.read_text()

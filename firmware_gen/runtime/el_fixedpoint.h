@@ -125,8 +125,33 @@ EL_INLINE int32_t el_smmulr(int32_t a, int32_t b)
     __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
     return r;
 #else
-    return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 31)) >> 32);
+    /* The high word plus the carry of adding 2^31 to the low word: SMULL and one ADD. */
+    const int64_t p = (int64_t)a * (int64_t)b;
+    return (int32_t)(p >> 32) + (int32_t)((uint32_t)p >> 31);
 #endif
+}
+
+/** c + el_smmulr(a, b) (the SMMLAR instruction); the caller ensures the sum fits. */
+EL_INLINE int32_t el_smmlar(int32_t a, int32_t b, int32_t c)
+{
+#if EL_USE_DSP && defined(__GNUC__)
+    int32_t r;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(c));
+    return r;
+#else
+    return c + el_smmulr(a, b);
+#endif
+}
+
+/**
+ * el_mbqm_fast() (below) of x given as x2 = 2x (|x| < 2^30), e.g. an accumulator whose bias
+ * and inputs were doubled. The rounding constant is added by the multiply itself (SMMLAR), and
+ * [r < 0] is replaced by [x < 0]: for a multiplier >= 0, x >= 0 gives r >= 0, and x < 0 gives
+ * r <= 0, where r = 0 shifts to 0 with or without the -1 (half - 1 < half < 2^right).
+ */
+EL_INLINE int32_t el_mbqm_fast2(int32_t x2, int32_t multiplier, int32_t right, int32_t half)
+{
+    return (el_smmlar(x2, multiplier, half) - (int32_t)((uint32_t)x2 >> 31)) >> right;
 }
 
 /**
@@ -138,8 +163,7 @@ EL_INLINE int32_t el_smmulr(int32_t a, int32_t b)
  */
 EL_INLINE int32_t el_mbqm_fast(int32_t x, int32_t multiplier, int32_t right, int32_t half)
 {
-    const int32_t r = el_smmulr(el_shl(x, 1), multiplier);
-    return (r + half - (int32_t)((uint32_t)r >> 31)) >> right;
+    return el_mbqm_fast2(el_shl(x, 1), multiplier, right, half);
 }
 
 /**
@@ -196,22 +220,29 @@ EL_INLINE int32_t el_mac4(int32_t acc, int32_t w, int32_t x01, int32_t x23)
 }
 
 /**
- * Pack n int8 values as int16 pairs into dst (ceil(n/4) * 2 words); the padding up to a
- * multiple of 4 is zero. Returns nothing: done once per time step, not per MAC.
+ * Pack n int8 values, shifted left by shift (0, or 1: twice an int8 still fits an int16), as
+ * int16 pairs into dst (ceil(n/4) * 2 words); the padding up to a multiple of 4 is zero.
+ * Returns nothing: done once per time step, not per MAC.
  */
-EL_INLINE void el_widen_s8(const int8_t *src, int32_t n, int32_t *dst)
+EL_INLINE void el_widen_s8_shl(const int8_t *src, int32_t n, int32_t *dst, int32_t shift)
 {
     int32_t k = 0;
     for (; k + 1 < n; k += 2) {
-        *dst++ = el_pack_s16x2(src[k], src[k + 1]);
+        *dst++ = el_pack_s16x2(el_shl(src[k], shift), el_shl(src[k + 1], shift));
     }
     if (k < n) {
-        *dst++ = el_pack_s16x2(src[k], 0);
+        *dst++ = el_pack_s16x2(el_shl(src[k], shift), 0);
         k += 2;
     }
     if ((k & 3) != 0) {
         *dst = 0;
     }
+}
+
+/** el_widen_s8_shl() with shift 0. */
+EL_INLINE void el_widen_s8(const int8_t *src, int32_t n, int32_t *dst)
+{
+    el_widen_s8_shl(src, n, dst, 0);
 }
 
 #endif /* EL_FIXEDPOINT_H */

@@ -34,22 +34,24 @@ int32_t el_lstm_s8_buffer_size(const el_lstm_s8_params *params)
 #define EL_LSTM_V7M_ASM 0
 #endif
 
-/* The loops' assembly needs 12 or 13 registers of its own: kept out of line so that the
- * compiler never inlines it where fewer are free (it did, for Cortex-M7 at -O2). */
-#if (EL_USE_DSP || EL_LSTM_V7M_ASM) && defined(__GNUC__)
-#define EL_LSTM_DOT_LINKAGE static __attribute__((noinline))
+/* The loops' assembly needs 12 registers of its own: the two passes of a unit are kept out
+ * of line so that the compiler never inlines them where fewer are free (it did, for
+ * Cortex-M7 at -O2). */
+#if defined(__GNUC__)
+#define EL_NOINLINE static __attribute__((noinline))
 #else
-#define EL_LSTM_DOT_LINKAGE EL_INLINE
+#define EL_NOINLINE static
 #endif
 
-/* acc[g] += dot(weights of gate g, input) for the four gates; returns the next weights. */
-EL_LSTM_DOT_LINKAGE const int32_t *el_lstm_gates_dot(const int32_t *w, const int32_t *in, int32_t groups,
-                                        int32_t acc[4])
+/* acc[g] = init[g] + dot(weights of gate g, input) for the four gates; returns the next
+ * weights. */
+EL_INLINE const int32_t *el_lstm_gates_dot(const int32_t *w, const int32_t *in, int32_t groups,
+                                           const int32_t init[4], int32_t acc[4])
 {
-    int32_t a0 = acc[0];
-    int32_t a1 = acc[1];
-    int32_t a2 = acc[2];
-    int32_t a3 = acc[3];
+    int32_t a0 = init[0];
+    int32_t a1 = init[1];
+    int32_t a2 = init[2];
+    int32_t a3 = init[3];
     const int32_t *const end = in + 2 * groups;
 #if EL_USE_DSP && defined(__GNUC__)
     /* The loop below as the compiler would ideally emit it (post-indexed LDRD for the input
@@ -151,6 +153,16 @@ EL_LSTM_DOT_LINKAGE const int32_t *el_lstm_gates_dot(const int32_t *w, const int
     return w;
 }
 
+/* The accumulators of one unit: acc[0..3] the input side of gates i f g o from bias[0..3],
+ * acc[4..7] the recurrent side from bias[4..7]; returns the next unit's weights. */
+EL_NOINLINE const int32_t *el_lstm_unit_dots(const int32_t *w, const int32_t *x, int32_t in_groups,
+                                             const int32_t *h, int32_t rec_groups,
+                                             const int32_t *bias, int32_t acc[8])
+{
+    w = el_lstm_gates_dot(w, x, in_groups, bias, acc);
+    return el_lstm_gates_dot(w, h, rec_groups, bias + 4, acc + 4);
+}
+
 /* The short forms of the unit's requantizations, derived once per step from the params. */
 typedef struct {
     int32_t m[8];     /* gate multipliers: input side i f g o, then recurrent side */
@@ -188,7 +200,8 @@ static void el_lstm_fast_rq_init(const el_lstm_s8_params *params, el_lstm_fast_r
         (params->cell_tanh_shift > 0) ? (int32_t)(1u << (params->cell_tanh_shift - 1)) : 0;
 }
 
-/* The gates, cell and hidden value of one unit with the short requantization forms. */
+/* The gates, cell and hidden value of one unit with the short requantization forms, from
+ * doubled accumulators (see el_mbqm_fast2()). */
 EL_INLINE int32_t el_lstm_unit_fast(const el_lstm_fast_rq *f, const int32_t accx[4],
                                     const int32_t acch[4], int16_t *cell, int32_t zp_h,
                                     const el_lstm_s8_params *params)
@@ -197,9 +210,9 @@ EL_INLINE int32_t el_lstm_unit_fast(const el_lstm_fast_rq *f, const int32_t accx
     int32_t c;
     int32_t h;
 #define EL_LSTM_GATE(g)                                                                     \
-    gate[g] = el_sat16(el_sat16(el_mbqm_fast(accx[g], f->m[g], f->right[g], f->half[g])) +     \
-                       el_sat16(el_mbqm_fast(acch[g], f->m[(g) + 4], f->right[(g) + 4],         \
-                                             f->half[(g) + 4])))
+    gate[g] = el_sat16(el_sat16(el_mbqm_fast2(accx[g], f->m[g], f->right[g], f->half[g])) +    \
+                       el_sat16(el_mbqm_fast2(acch[g], f->m[(g) + 4], f->right[(g) + 4],        \
+                                              f->half[(g) + 4])))
     EL_LSTM_GATE(0);
     EL_LSTM_GATE(1);
     EL_LSTM_GATE(2);
@@ -238,53 +251,36 @@ el_status el_lstm_s8_step(const el_lstm_s8_params *params, const int8_t *input, 
     if (params->input_size <= 0 || params->hidden_size <= 0) {
         return EL_STATUS_ARG_ERROR;
     }
-    el_widen_s8(input, params->input_size, x_wide);
-    el_widen_s8(hidden, params->hidden_size, h_wide);
+    /* The short forms take twice the accumulator: doubled inputs (and biases, doubled by
+     * the generator) give it without a shift per gate. */
+    el_widen_s8_shl(input, params->input_size, x_wide, params->shift_only);
+    el_widen_s8_shl(hidden, params->hidden_size, h_wide, params->shift_only);
 
     if (params->shift_only) {
         el_lstm_fast_rq f;
         el_lstm_fast_rq_init(params, &f);
         for (j = 0; j < params->hidden_size; j++, bias += 8) {
-            int32_t accx[4];
-            int32_t acch[4];
-            accx[0] = bias[0];
-            accx[1] = bias[1];
-            accx[2] = bias[2];
-            accx[3] = bias[3];
-            w = el_lstm_gates_dot(w, x_wide, in_groups, accx);
-            acch[0] = bias[4];
-            acch[1] = bias[5];
-            acch[2] = bias[6];
-            acch[3] = bias[7];
-            w = el_lstm_gates_dot(w, h_wide, rec_groups, acch);
-            hidden[j] = (int8_t)el_lstm_unit_fast(&f, accx, acch, &cell[j], zp_h, params);
+            int32_t acc[8];
+            w = el_lstm_unit_dots(w, x_wide, in_groups, h_wide, rec_groups, bias, acc);
+            hidden[j] = (int8_t)el_lstm_unit_fast(&f, acc, acc + 4, &cell[j], zp_h, params);
         }
         return EL_STATUS_SUCCESS;
     }
 
     for (j = 0; j < params->hidden_size; j++, bias += 8) {
-        int32_t acc[4];
+        int32_t acc[8];
         int32_t gate[4];
         int32_t g;
         int32_t c;
         int32_t h;
 
-        acc[0] = bias[0];
-        acc[1] = bias[1];
-        acc[2] = bias[2];
-        acc[3] = bias[3];
-        w = el_lstm_gates_dot(w, x_wide, in_groups, acc);
+        w = el_lstm_unit_dots(w, x_wide, in_groups, h_wide, rec_groups, bias, acc);
         for (g = 0; g < 4; g++) {
             gate[g] = el_sat16(el_mbqm(acc[g], params->input_rq[g].multiplier,
                                        params->input_rq[g].shift));
         }
-        acc[0] = bias[4];
-        acc[1] = bias[5];
-        acc[2] = bias[6];
-        acc[3] = bias[7];
-        w = el_lstm_gates_dot(w, h_wide, rec_groups, acc);
         for (g = 0; g < 4; g++) {
-            gate[g] = el_sat16(gate[g] + el_sat16(el_mbqm(acc[g], params->recurrent_rq[g].multiplier,
+            gate[g] = el_sat16(gate[g] + el_sat16(el_mbqm(acc[g + 4], params->recurrent_rq[g].multiplier,
                                                           params->recurrent_rq[g].shift)));
         }
 

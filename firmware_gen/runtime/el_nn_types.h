@@ -38,7 +38,9 @@ typedef struct {
     const int32_t *weights;       /**< H * 4 * (ceil(I/4) + ceil(H/4)) packed words */
     const int32_t *bias;          /**< [H][8]: input-side bias of i, f, g, o with the
                                        input zero point folded in, then the recurrent
-                                       zero-point correction of i, f, g, o */
+                                       zero-point correction of i, f, g, o; doubled
+                                       when shift_only is 1 (the kernel then doubles
+                                       x and h too) */
     el_requant input_rq[4];       /**< input FC -> Q3.12 per gate i, f, g, o */
     el_requant recurrent_rq[4];   /**< recurrent FC -> Q3.12 per gate i, f, g, o */
     el_requant forget_cell_rq;    /**< f (Q0.15) * c -> cell scale */
