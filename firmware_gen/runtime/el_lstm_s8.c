@@ -153,21 +153,32 @@ EL_INLINE const int32_t *el_lstm_gates_dot(const int32_t *w, const int32_t *in, 
     return w;
 }
 
+/* The widened inputs of a step and their column groups. */
+typedef struct {
+    const int32_t *x;
+    int32_t x_groups;
+    const int32_t *h;
+    int32_t h_groups;
+} el_lstm_inputs;
+
 /* The accumulators of one unit: acc[0..3] the input side of gates i f g o from bias[0..3],
  * acc[4..7] the recurrent side from bias[4..7]; returns the next unit's weights. */
-EL_NOINLINE const int32_t *el_lstm_unit_dots(const int32_t *w, const int32_t *x, int32_t in_groups,
-                                             const int32_t *h, int32_t rec_groups,
+EL_NOINLINE const int32_t *el_lstm_unit_dots(const int32_t *w, const el_lstm_inputs *in,
                                              const int32_t *bias, int32_t acc[8])
 {
-    w = el_lstm_gates_dot(w, x, in_groups, bias, acc);
-    return el_lstm_gates_dot(w, h, rec_groups, bias + 4, acc + 4);
+    w = el_lstm_gates_dot(w, in->x, in->x_groups, bias, acc);
+    return el_lstm_gates_dot(w, in->h, in->h_groups, bias + 4, acc + 4);
 }
 
 /* The short forms of the unit's requantizations, derived once per step from the params. */
 typedef struct {
-    int32_t m[8];     /* gate multipliers: input side i f g o, then recurrent side */
-    int32_t right[8]; /* right shifts (>= 1) */
-    int32_t half[8];  /* 2^(right - 1) */
+    int32_t m;     /* multiplier */
+    int32_t half;  /* 2^(right - 1), next to m for one LDRD */
+    int32_t right; /* right shift (>= 1) */
+} el_lstm_gate_rq;
+
+typedef struct {
+    el_lstm_gate_rq gate[8]; /* input side i f g o, then recurrent side */
     int32_t kept_add; /* forget x cell: 2^s + 1 and s + 1, see el_mbqm_pow2() */
     int32_t kept_s1;
     int32_t added_add; /* input gate x cell gate */
@@ -184,9 +195,9 @@ static void el_lstm_fast_rq_init(const el_lstm_s8_params *params, el_lstm_fast_r
     int32_t g;
     for (g = 0; g < 8; g++) {
         const el_requant *rq = (g < 4) ? &params->input_rq[g] : &params->recurrent_rq[g - 4];
-        f->m[g] = rq->multiplier;
-        f->right[g] = -rq->shift;
-        f->half[g] = (int32_t)(1u << (-rq->shift - 1));
+        f->gate[g].m = rq->multiplier;
+        f->gate[g].right = -rq->shift;
+        f->gate[g].half = (int32_t)(1u << (-rq->shift - 1));
     }
     f->kept_add = (int32_t)(1u << (-params->forget_cell_rq.shift)) + 1;
     f->kept_s1 = 1 - params->forget_cell_rq.shift;
@@ -210,9 +221,10 @@ EL_INLINE int32_t el_lstm_unit_fast(const el_lstm_fast_rq *f, const int32_t accx
     int32_t c;
     int32_t h;
 #define EL_LSTM_GATE(g)                                                                     \
-    gate[g] = el_sat16(el_sat16(el_mbqm_fast2(accx[g], f->m[g], f->right[g], f->half[g])) +    \
-                       el_sat16(el_mbqm_fast2(acch[g], f->m[(g) + 4], f->right[(g) + 4],        \
-                                              f->half[(g) + 4])))
+    gate[g] = el_sat16(                                                                     \
+        el_sat16(el_mbqm_fast2(accx[g], f->gate[g].m, f->gate[g].right, f->gate[g].half)) +     \
+        el_sat16(el_mbqm_fast2(acch[g], f->gate[(g) + 4].m, f->gate[(g) + 4].right,             \
+                               f->gate[(g) + 4].half)))
     EL_LSTM_GATE(0);
     EL_LSTM_GATE(1);
     EL_LSTM_GATE(2);
@@ -246,6 +258,7 @@ el_status el_lstm_s8_step(const el_lstm_s8_params *params, const int8_t *input, 
     const int32_t *bias = params->bias;
     const int32_t zp_h = params->hidden_zero_point;
     const int32_t clip = params->cell_clip;
+    el_lstm_inputs in;
     int32_t j;
 
     if (params->input_size <= 0 || params->hidden_size <= 0) {
@@ -255,13 +268,17 @@ el_status el_lstm_s8_step(const el_lstm_s8_params *params, const int8_t *input, 
      * the generator) give it without a shift per gate. */
     el_widen_s8_shl(input, params->input_size, x_wide, params->shift_only);
     el_widen_s8_shl(hidden, params->hidden_size, h_wide, params->shift_only);
+    in.x = x_wide;
+    in.x_groups = in_groups;
+    in.h = h_wide;
+    in.h_groups = rec_groups;
 
     if (params->shift_only) {
         el_lstm_fast_rq f;
         el_lstm_fast_rq_init(params, &f);
         for (j = 0; j < params->hidden_size; j++, bias += 8) {
             int32_t acc[8];
-            w = el_lstm_unit_dots(w, x_wide, in_groups, h_wide, rec_groups, bias, acc);
+            w = el_lstm_unit_dots(w, &in, bias, acc);
             hidden[j] = (int8_t)el_lstm_unit_fast(&f, acc, acc + 4, &cell[j], zp_h, params);
         }
         return EL_STATUS_SUCCESS;
@@ -274,7 +291,7 @@ el_status el_lstm_s8_step(const el_lstm_s8_params *params, const int8_t *input, 
         int32_t c;
         int32_t h;
 
-        w = el_lstm_unit_dots(w, x_wide, in_groups, h_wide, rec_groups, bias, acc);
+        w = el_lstm_unit_dots(w, &in, bias, acc);
         for (g = 0; g < 4; g++) {
             gate[g] = el_sat16(el_mbqm(acc[g], params->input_rq[g].multiplier,
                                        params->input_rq[g].shift));
