@@ -216,6 +216,15 @@ def test_arm_compiles(cpu: str, generated, tmp_path: Path) -> None:
                    f"-I{out / 'runtime'}", "-c", src, "-o", str(tmp_path / "x.o")]  # fmt: skip
             result = subprocess.run(cmd, capture_output=True, text=True)
             assert result.returncode == 0, result.stderr
+    # The LSTM loops' inline assembly must find its registers without optimization too
+    # (r7 is then the frame pointer), with and without the DSP path.
+    out, _ = generated("seq")
+    for dsp in ["", "-DEL_USE_DSP=0"]:
+        cmd = [gcc, f"-mcpu={cpu}", "-mthumb", *STRICT, "-O0", *([dsp] if dsp else []),
+               f"-I{out / 'runtime'}", "-c", str(out / "runtime" / "el_lstm_s8.c"),
+               "-o", str(tmp_path / "x.o")]  # fmt: skip
+        result = subprocess.run(cmd, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
 
 
 def _qemu_m4(out: Path, x: np.ndarray, dsp: int) -> tuple[np.ndarray, int]:
