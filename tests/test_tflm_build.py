@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from model_zoo import CONFIGS, inputs_int8, tflite_path
+from model_zoo import CONFIGS, inputs_int8, tflite_bytes, tflite_path, tflm_outputs
 from toolchain import require
 
 from edge_lstm.export import export_project
@@ -187,7 +187,8 @@ def test_arena_override_reaches_the_glue_only(tmp_path: Path) -> None:
 @pytest.mark.toolchain
 @pytest.mark.slow
 def test_tflm_firmware_builds_and_validates_in_qemu(tmp_path: Path) -> None:
-    """Compile a TFLM tree into the firmware, run it in QEMU, compare with the TFLM host runtime.
+    """Compile a TFLM tree into the firmware, run it in QEMU, compare with the TFLM host runtime;
+    then check that the derived arena minimum is the board's real minimum, to the byte.
 
     The tree is the user's (docs/tflm.md: TFLM's create_tflm_tree.py); edge-lstm neither
     vendors nor downloads TFLM, so CI, which has no tree, skips this test rather than fail:
@@ -206,6 +207,7 @@ def test_tflm_firmware_builds_and_validates_in_qemu(tmp_path: Path) -> None:
     require("arm-none-eabi-g++")
     require("qemu-system-arm")
     from edge_lstm.data import load_data
+    from edge_lstm.harness.device import Device, DeviceError
     from edge_lstm.validate import validate
     from targets.build import build_project
     from targets.qemu import QemuBoard
@@ -223,3 +225,26 @@ def test_tflm_firmware_builds_and_validates_in_qemu(tmp_path: Path) -> None:
         )
     assert report.runtime == "tflm" and report.reference == "tflm-host-runtime"
     assert report.samples == 40 and report.mismatched_bytes == 0
+
+    # The derived minimum is the real one on the Cortex-M: the interpreter initialises and
+    # infers with exactly that arena and refuses it one byte smaller (AllocateTensors, -3).
+    figure = arena.cortex_m_figure(read_model(tflite_path("small")), kernels)  # type: ignore[arg-type]
+    golden = tflm_outputs(tflite_bytes("small"), x[:1]).reshape(-1)
+    for size, works in ((figure.minimum, True), (figure.minimum - 1, False)):
+        subprocess.run(
+            [require("make"), "-C", str(project), f"TFLM_ARENA_BYTES={size}"],
+            check=True,
+            capture_output=True,
+        )
+        with (
+            QemuBoard(built.elf, get_board("qemu-cortex-m4")) as board,
+            Device(board.port) as device,
+        ):
+            device.hello()
+            if works:
+                output, _ = device.infer(x[0])
+                assert np.array_equal(output.reshape(-1), golden), size
+            else:
+                with pytest.raises(DeviceError) as refused:
+                    device.infer(x[0])
+                assert refused.value.reply.aux == -3, size
