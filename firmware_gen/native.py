@@ -35,7 +35,9 @@ from firmware_gen.cgen import (
     tool_version,
 )
 from quantize.errors import UnsupportedModelError
+from quantize.fixedpoint import quantize_multiplier_scalar
 from quantize.ir import Model, Operator, Tensor
+from quantize.lstm_params import GATES, lstm_params
 
 RUNTIME_FILES = (
     "el_nn_types.h",
@@ -99,18 +101,8 @@ class NativeExport:
 # --- TFLite's prepare-time arithmetic -------------------------------------------------------
 
 
-def quantize_multiplier(real: float) -> tuple[int, int]:
-    """TFLite QuantizeMultiplier: real = m * 2^(shift - 31), m in [2^30, 2^31)."""
-    if real == 0.0:
-        return 0, 0
-    q, shift = math.frexp(real)
-    q_fixed = int(math.copysign(math.floor(abs(q) * 2**31 + 0.5), q))  # std::round
-    if q_fixed == 2**31:
-        q_fixed //= 2
-        shift += 1
-    if shift < -31:
-        return 0, 0
-    return q_fixed, shift
+# TFLite's QuantizeMultiplier, from the one implementation the reference uses too.
+quantize_multiplier = quantize_multiplier_scalar
 
 
 def _f32(x: float) -> np.float32:
@@ -120,11 +112,6 @@ def _f32(x: float) -> np.float32:
 def _fc_multiplier_per_tensor(s_in: float, s_w: float, s_out: float) -> float:
     """GetQuantizedConvolutionMultipler: the scale product is taken in float32."""
     return float(_f32(s_in) * _f32(s_w)) / float(_f32(s_out))
-
-
-def _mul_multiplier(s1: float, s2: float, s_out: float) -> float:
-    """CreateInterGateMulParams: double product of the float scales."""
-    return float(_f32(s1)) * float(_f32(s2)) / float(_f32(s_out))
 
 
 def _round_away(x: float) -> int:
@@ -270,7 +257,7 @@ def _lstm(model: Model, op: Operator, name: str) -> _Lstm:
     if op.options.get("fusedActivationFunction", 4) != 4:
         raise _unsupported(op, "the LSTM cell activation is not tanh")
     x = _require_int8(model, op, ins[_X], "the LSTM input")
-    h_state = _require_int8(model, op, ins[_H_STATE], "the hidden state")
+    _require_int8(model, op, ins[_H_STATE], "the hidden state")
     c_state = model.tensor(ins[_C_STATE])
     if c_state.dtype != "int16" or c_state.quant is None:
         raise _unsupported(op, f"the cell state is {c_state.dtype}, not int16")
@@ -286,22 +273,16 @@ def _lstm(model: Model, op: Operator, name: str) -> _Lstm:
     if x.shape[0] != 1 and not op.options.get("timeMajor", False):
         raise _unsupported(op, f"batch size {x.shape[0]} (only 1 is supported)")
     hidden, input_size = wx[0].shape
-    s_x, zp_x = x.scale, x.zero_point
-    s_h, zp_h = h_state.scale, h_state.zero_point
-    s_c = c_state.scale
-    power = math.log2(s_c)
-    if power != round(power):
-        raise _unsupported(op, f"the cell state scale {s_c} is not a power of two")
-    power = int(round(power))
+    # Every constant comes from the one derivation the numpy reference uses as well.
+    params = lstm_params(model, op, "tflm")
+    zp_h = params.hidden_zero_point
+    power = params.cell_power
 
+    # The folded biases (zero points included) of gate g are rows g*H .. (g+1)*H - 1.
     bias_words = np.zeros((hidden, 8), dtype=np.int64)
-    for g in range(4):
-        wxg = wx[g].data.astype(np.int64)
-        whg = wh[g].data.astype(np.int64)
-        bias_words[:, g] = bias[g].data.astype(np.int64) - zp_x * wxg.sum(axis=1)
-        bias_words[:, 4 + g] = -zp_h * whg.sum(axis=1)
-    if np.abs(bias_words).max(initial=0) >= 2**31:
-        raise _unsupported(op, "a folded LSTM bias does not fit in int32")
+    for g, gate in enumerate(GATES):
+        bias_words[:, g] = params.input_bias[params.gate_rows(gate)]
+        bias_words[:, 4 + g] = params.recurrent_bias[params.gate_rows(gate)]
 
     # Weights: per unit, input part then recurrent part, gates interleaved per column group.
     px = np.stack([pack_rows(w.data) for w in wx], axis=2)  # [H, Gx, 4]
@@ -310,16 +291,15 @@ def _lstm(model: Model, op: Operator, name: str) -> _Lstm:
 
     left = 15 + power - 3
     tanh_mult, tanh_shift = (3, -left) if left < 0 else (3 << left, 0)
-    clip = float(op.options.get("cellClip", 0.0) or 0.0)
-    if clip > 0:
-        cell_clip = int(math.trunc(min(max(clip / float(_f32(s_c)), -32768.0), 32767.0)))
-    else:
-        cell_clip = -1
-    input_rq = [quantize_multiplier(_fc_multiplier_per_tensor(s_x, w.scale, _Q312)) for w in wx]
-    recurrent_rq = [quantize_multiplier(_fc_multiplier_per_tensor(s_h, w.scale, _Q312)) for w in wh]
-    forget_cell_rq = quantize_multiplier(_mul_multiplier(_Q015, s_c, s_c))
-    input_gate_rq = quantize_multiplier(_mul_multiplier(_Q015, _Q015, s_c))
-    hidden_rq = quantize_multiplier(_mul_multiplier(_Q015, _Q015, s_h))
+    cell_clip = params.cell_clip if params.cell_clip > 0 else -1  # the kernel's "no clip" is -1
+    first_rows = [params.gate_rows(gate).start for gate in GATES]
+    input_rq = [(int(params.input_multiplier[r]), int(params.input_shift[r])) for r in first_rows]
+    recurrent_rq = [
+        (int(params.recurrent_multiplier[r]), int(params.recurrent_shift[r])) for r in first_rows
+    ]
+    forget_cell_rq = (params.forget_cell_multiplier, params.forget_cell_shift)
+    input_gate_rq = (params.input_cell_multiplier, params.input_cell_shift)
+    hidden_rq = (params.hidden_multiplier, params.hidden_shift)
     # Largest |accumulator| per gate side: |folded bias| + 128 * sum |w| (raw int8 inputs).
     bounds = [
         int(np.max(np.abs(bias_words[:, g]) + 128 * np.abs(w.data.astype(np.int64)).sum(axis=1)))

@@ -144,12 +144,18 @@ def lstm_params(model: Model, op: Operator, variant: str = "tflm") -> LstmParams
     zp_x, zp_h = x.zero_point, h.zero_point
     input_bias = bias - zp_x * w_x.astype(np.int64).sum(axis=1)
     recurrent_bias = -zp_h * w_h.astype(np.int64).sum(axis=1)
+    if max(np.abs(input_bias).max(initial=0), np.abs(recurrent_bias).max(initial=0)) >= 2**31:
+        raise UnsupportedModelError(
+            f"LSTM operator {op.index}: a bias with the zero point folded in exceeds int32"
+        )
 
     s_x, s_h, s_c = np.float32(x.scale), np.float32(h.scale), np.float32(c.scale)
     if variant == "tflm":
-        # GetQuantizedConvolutionMultipler with a bias argument: double products
-        in_scales = [float(s_x) * float(np.float32(w.scale)) / GATE_PREACT_SCALE for w in wx]
-        rec_scales = [float(s_h) * float(np.float32(w.scale)) / GATE_PREACT_SCALE for w in wh]
+        # CreateGateParams -> CalculateOpDataFullyConnected (per-tensor weights) ->
+        # GetQuantizedConvolutionMultipler: the product of the two float scales is taken in
+        # float32 (static_cast<double>(input_scale * filter_scale)), the quotient in double.
+        in_scales = [float(s_x * np.float32(w.scale)) / GATE_PREACT_SCALE for w in wx]
+        rec_scales = [float(s_h * np.float32(w.scale)) / GATE_PREACT_SCALE for w in wh]
     else:
         # PopulateQuantizedLstmParams8x8_16: float32 products and quotient
         pre = np.float32(GATE_PREACT_SCALE)

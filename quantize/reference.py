@@ -213,8 +213,12 @@ def _op_fully_connected(model: Model, op: Operator, env: Env, variant: str) -> N
         acc = acc + bias
     s_in = float(np.float32(in_t.scale))
     s_out = float(np.float32(out_t.scale))
-    w_scales = w_t.quant.scale.astype(np.float32).astype(np.float64)
-    mult, shift = quantize_multiplier(s_in * w_scales / s_out)
+    w_scales = w_t.quant.scale.astype(np.float32)
+    if w_scales.size > 1:  # per-channel: double products (fully_connected_common.cc)
+        real = s_in * w_scales.astype(np.float64) / s_out
+    else:  # per-tensor: GetQuantizedConvolutionMultipler multiplies the floats in float32
+        real = (np.float32(s_in) * w_scales).astype(np.float64) / s_out
+    mult, shift = quantize_multiplier(real)
     if mult.size == 1:
         mult, shift = np.repeat(mult, units), np.repeat(shift, units)
     if variant == "litert":
