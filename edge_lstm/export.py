@@ -93,8 +93,10 @@ def export_project(
         else:
             from firmware_gen.tflm import generate as generate_tflm
 
-            tflm = generate_tflm(Path(model_path), work, kernels=tflm_kernels, tflm_dir=tflm_dir)
-            details = tflm.as_dict() if hasattr(tflm, "as_dict") else {}
+            tflm = generate_tflm(
+                Path(model_path), work, kernels=tflm_kernels, tflm_dir=tflm_dir, mve=board.mve
+            )
+            details = tflm.as_dict()
             flash = model.size_bytes + CODE_BYTES_ESTIMATE
             ram = int(details.get("arena_bytes", 0)) + STACK_BYTES_ESTIMATE
         app_dir = work / "app"

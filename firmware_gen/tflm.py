@@ -516,15 +516,20 @@ def generate(
     out_dir: Path,
     kernels: str = "reference",
     tflm_dir: Path | None = None,
+    mve: bool = False,
 ) -> TflmExport:
-    """Write out_dir/model/: the array, resolver, arena size, model.h and the TFLM glue."""
+    """Write out_dir/model/: the array, resolver, arena size, model.h and the TFLM glue.
+
+    ``mve``: the target core has Helium (Cortex-M55), whose CMSIS-NN kernels need extra
+    buffers that the arena figure must include.
+    """
     if kernels not in arena.KERNEL_SETS:
         raise ValueError(f"kernels must be one of {arena.KERNEL_SETS}, not {kernels!r}")
     data = Path(model_path).read_bytes()
     model = parse_model(data, source=str(model_path))
     sha256 = hashlib.sha256(data).hexdigest()
     ops = resolver_ops(model)
-    figure = arena.cortex_m_figure(model, kernels)  # type: ignore[arg-type]
+    figure = arena.cortex_m_figure(model, kernels, mve=mve)  # type: ignore[arg-type]
     model_dir = Path(out_dir) / "model"
     model_dir.mkdir(parents=True, exist_ok=True)
     data_h, data_cc = model_data_files(data, sha256)
