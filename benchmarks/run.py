@@ -1,6 +1,7 @@
 """Instruction counts, memory and host-side timings of the native engine on the emulated boards.
 
 Usage: python benchmarks/run.py [--quick] [--boards B ...] [--out benchmarks/results]
+                                [--tflm-dir TREE ...] [--tflm-kernels reference|cmsis-nn ...]
 
 Models are random-weight tf_keras LSTMs, converted once and cached under benchmarks/.cache so
 that a re-run spends its time on the firmware, not on TensorFlow. Counts come from QEMU's
@@ -18,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -32,6 +34,10 @@ CACHE_DIR = Path(os.environ.get("EDGE_LSTM_BENCH_CACHE", BENCH_DIR / ".cache"))
 README = BENCH_DIR / "README.md"
 BEGIN_MARK = "<!-- results:begin -->"
 END_MARK = "<!-- results:end -->"
+TFLM_BEGIN_MARK = "<!-- tflm:begin -->"
+TFLM_END_MARK = "<!-- tflm:end -->"
+TFLM_KERNEL_SETS = ("reference", "cmsis-nn")
+TFLM_OPT = "-O2"
 
 EMULATED_BOARDS = ("qemu-cortex-m3", "qemu-cortex-m4", "qemu-cortex-m7", "qemu-cortex-m55")
 BENCH_RUNS = 3
@@ -94,6 +100,61 @@ def variants(boards: list[str]) -> list[Variant]:
     return out
 
 
+@dataclass(frozen=True)
+class TflmTree:
+    """A TFLM source tree (made by TFLM's create_tflm_tree.py) and the kernel set it holds."""
+
+    path: Path
+    kernels: str
+
+    @property
+    def label(self) -> str:
+        return f"tflm-{self.kernels}"
+
+
+def detect_tflm_kernels(tree: Path) -> str:
+    """``cmsis-nn`` when the tree holds TFLM's CMSIS-NN LSTM kernel, else ``reference``."""
+    from firmware_gen.tflm import CMSIS_NN_MARKER
+
+    return "cmsis-nn" if (tree / CMSIS_NN_MARKER).is_file() else "reference"
+
+
+def tflm_trees(dirs: list[Path] | None, kernels: list[str] | None) -> list[TflmTree]:
+    """The trees of ``--tflm-dir`` with their kernel sets: given (one for all trees or one per
+    tree) or detected from each tree."""
+    from firmware_gen.tflm import TREE_MARKER
+
+    if not dirs:
+        if kernels:
+            raise ValueError("--tflm-kernels needs --tflm-dir")
+        return []
+    if kernels and len(kernels) not in (1, len(dirs)):
+        raise ValueError("--tflm-kernels takes one kernel set, or one per --tflm-dir tree")
+    trees: list[TflmTree] = []
+    for i, raw in enumerate(dirs):
+        path = raw.expanduser().resolve()
+        if not (path / TREE_MARKER).is_file():
+            raise ValueError(f"{raw} is not a TFLM tree (no {TREE_MARKER}); see docs/tflm.md")
+        chosen = (kernels[i] if len(kernels) > 1 else kernels[0]) if kernels else None
+        trees.append(TflmTree(path, chosen or detect_tflm_kernels(path)))
+    labels = [t.label for t in trees]
+    if len(set(labels)) != len(labels):
+        raise ValueError("two --tflm-dir trees with the same kernel set: give one of each")
+    return trees
+
+
+def tflm_objects_dir(tree: TflmTree, board: str) -> Path:
+    """Where the TFLM objects of ``tree`` for ``board`` are compiled (make's TFLM_BUILD), shared
+    by every model's firmware so that the library compiles once."""
+    tag = hashlib.sha256(str(tree.path).encode()).hexdigest()[:10]
+    return CACHE_DIR / "tflm-objs" / f"{board}{TFLM_OPT}-{tree.kernels}-{tag}"
+
+
+# One TFLM export + build at a time: builds sharing TFLM_BUILD must not compile the same objects
+# at once, and TFLM_BUILD reaches make through the environment.
+_TFLM_BUILD_LOCK = threading.Lock()
+
+
 # --- models ----------------------------------------------------------------------------------
 
 
@@ -140,10 +201,7 @@ def measure(model: BenchModel, tflite: Path, variant: Variant, link_samples: int
             repeats: int = 1) -> dict[str, Any]:
     """Export, build and run one firmware; ``repeats`` separate QEMU sessions of it."""
     from edge_lstm.export import export_project
-    from edge_lstm.harness.device import Device
     from targets.build import build_project
-    from targets.qemu import QemuBoard
-    from targets.registry import get_board
 
     out_dir = CACHE_DIR / "fw" / model.name / variant.label
     start = time.perf_counter()
@@ -155,39 +213,7 @@ def measure(model: BenchModel, tflite: Path, variant: Variant, link_samples: int
     macs = int(details["macs_per_inference"])
     engine_ram = int(details["ram_state_bytes"]) + int(details["ram_scratch_bytes"])
 
-    rng = np.random.default_rng(model.seed + 300)
-    x = rng.integers(-128, 128, size=model.timesteps * model.features).astype(np.int8)
-    sessions: list[dict[str, Any]] = []
-    for _ in range(repeats):
-        with QemuBoard(build.elf, get_board(variant.board)) as qemu, Device(qemu.port) as dev:
-            info = dev.hello()
-            bench = dev.bench(BENCH_RUNS, x)
-            _, infer_cycles = dev.infer(x)
-            # The minimum: a long run also counts the SysTick wrap handler each time the 24-bit
-            # counter wraps (every 2^24 ticks), which the shortest run contains the fewest of.
-            session: dict[str, Any] = {
-                "instructions": min(bench.min, infer_cycles),
-                "bench_median": bench.median,
-                "bench_min": bench.min,
-                "bench_max": bench.max,
-                "infer_instructions": infer_cycles,
-                "cycle_unit": info.cycle_unit,
-                "device_ram_bytes": info.ram_bytes,
-                "stack_used_bytes": bench.stack_used,  # painted-stack high-water mark
-            }
-            if link_samples and not sessions:
-                samples = rng.integers(-128, 128, size=(link_samples, x.size)).astype(np.int8)
-                t0 = time.perf_counter()
-                done = 0
-                for sample in samples:
-                    dev.infer(sample)
-                    done += 1
-                    if time.perf_counter() - t0 > LINK_TIME_CAP_S:
-                        break
-                elapsed = time.perf_counter() - t0
-                session["link_samples"] = done
-                session["link_samples_per_s"] = round(done / elapsed, 2)
-            sessions.append(session)
+    sessions = run_sessions(model, build.elf, variant.board, link_samples, repeats)
     first = sessions[0]
     counts = [s["instructions"] for s in sessions]
     repeatable = all(c == counts[0] for c in counts)  # else the smallest is reported
@@ -228,6 +254,130 @@ def measure(model: BenchModel, tflite: Path, variant: Variant, link_samples: int
         **({"link_samples": first["link_samples"],
             "link_samples_per_s": first["link_samples_per_s"]} if link_samples else {}),
     }
+
+
+def measure_tflm(model: BenchModel, tflite: Path, board: str, tree: TflmTree,
+                 repeats: int = 1) -> dict[str, Any]:
+    """Export the model on TFLM (``tree``'s kernel set), build it against the tree with the
+    objects shared across models, and measure it as the native firmware is measured."""
+    from edge_lstm.export import export_project
+    from targets.build import build_project
+
+    out_dir = CACHE_DIR / "fw" / model.name / f"{board}-{tree.label}"
+    objects = tflm_objects_dir(tree, board)
+    with _TFLM_BUILD_LOCK:
+        start = time.perf_counter()
+        export = export_project(tflite, board, out_dir, runtime="tflm",
+                                tflm_kernels=tree.kernels, tflm_dir=tree.path)
+        previous = os.environ.get("TFLM_BUILD")
+        os.environ["TFLM_BUILD"] = str(objects)
+        try:
+            build = build_project(out_dir, jobs=os.cpu_count() or 2, opt=TFLM_OPT)
+        finally:
+            if previous is None:
+                os.environ.pop("TFLM_BUILD", None)
+            else:
+                os.environ["TFLM_BUILD"] = previous
+        export_build_s = time.perf_counter() - start
+    details = export.details
+    sessions = run_sessions(model, build.elf, board, 0, repeats)
+    first = sessions[0]
+    counts = [s["instructions"] for s in sessions]
+    spreads = [max(s["bench_max"], s["infer_instructions"]) - s["instructions"] for s in sessions]
+    sizes = build.sizes
+    return {
+        "model": model.name,
+        "board": board,
+        "runtime": "tflm",
+        "kernels": tree.kernels,
+        "tflm_dir": str(tree.path),
+        "variant": f"{board}-{tree.label}",
+        "hidden": model.hidden,
+        "timesteps": model.timesteps,
+        "features": model.features,
+        "layers": model.layers,
+        "instructions": min(counts),
+        "instructions_all_sessions": counts,
+        "repeatable": all(c == counts[0] for c in counts),
+        "within_session_spread": max(spreads),
+        "sessions": sessions,
+        "cycle_unit": first["cycle_unit"],
+        "sizes": asdict(sizes),
+        "flash_bytes": sizes.flash_bytes,
+        "ram_bytes": sizes.ram_bytes,
+        "model_bytes": int(details["model_bytes"]),
+        "flash_code_bytes": sizes.flash_bytes - int(details["model_bytes"]),
+        "arena_bytes": int(details["arena_bytes"]),
+        "arena_minimum_bytes": int(details["arena_minimum"]),
+        "ops": list(details["ops"]),
+        "device_ram_bytes": first["device_ram_bytes"],
+        "stack_reserved_bytes": sizes.stack,
+        "stack_used_bytes": first["stack_used_bytes"],
+        "ram_used_bytes": sizes.data + sizes.bss + first["stack_used_bytes"],
+        "tflm_objects": str(objects),
+        "export_build_s": round(export_build_s, 2),
+    }
+
+
+def compare_tflm(tflm_rows: list[dict[str, Any]], rows: list[dict[str, Any]]) -> None:
+    """Add the native figures of the same model and board (the build with DSP where the core
+    has it) to each TFLM row: instructions, the ratio TFLM / native, flash and RAM."""
+    native = {(r["model"], r["board"]): r for r in rows if r["variant"] == r["board"]}
+    for row in tflm_rows:
+        ref = native.get((row["model"], row["board"]))
+        if ref is None:
+            continue
+        row["macs_per_inference"] = ref["macs_per_inference"]
+        row["instructions_per_mac"] = round(row["instructions"] / ref["macs_per_inference"], 3)
+        row["native_instructions"] = ref["instructions"]
+        row["ratio_to_native"] = round(row["instructions"] / ref["instructions"], 2)
+        row["native_flash_bytes"] = ref["flash_bytes"]
+        row["native_ram_bytes"] = ref["ram_bytes"]
+        row["native_ram_used_bytes"] = ref["ram_used_bytes"]
+        row["native_stack_used_bytes"] = ref["stack_used_bytes"]
+
+
+def run_sessions(model: BenchModel, elf: Path, board: str, link_samples: int,
+                 repeats: int) -> list[dict[str, Any]]:
+    """``repeats`` separate QEMU sessions of one firmware, each measuring the same fixed input."""
+    from edge_lstm.harness.device import Device
+    from targets.qemu import QemuBoard
+    from targets.registry import get_board
+
+    rng = np.random.default_rng(model.seed + 300)
+    x = rng.integers(-128, 128, size=model.timesteps * model.features).astype(np.int8)
+    sessions: list[dict[str, Any]] = []
+    for _ in range(repeats):
+        with QemuBoard(elf, get_board(board)) as qemu, Device(qemu.port) as dev:
+            info = dev.hello()
+            bench = dev.bench(BENCH_RUNS, x)
+            _, infer_cycles = dev.infer(x)
+            # The minimum: a long run also counts the SysTick wrap handler each time the 24-bit
+            # counter wraps (every 2^24 ticks), which the shortest run contains the fewest of.
+            session: dict[str, Any] = {
+                "instructions": min(bench.min, infer_cycles),
+                "bench_median": bench.median,
+                "bench_min": bench.min,
+                "bench_max": bench.max,
+                "infer_instructions": infer_cycles,
+                "cycle_unit": info.cycle_unit,
+                "device_ram_bytes": info.ram_bytes,
+                "stack_used_bytes": bench.stack_used,  # painted-stack high-water mark
+            }
+            if link_samples and not sessions:
+                samples = rng.integers(-128, 128, size=(link_samples, x.size)).astype(np.int8)
+                t0 = time.perf_counter()
+                done = 0
+                for sample in samples:
+                    dev.infer(sample)
+                    done += 1
+                    if time.perf_counter() - t0 > LINK_TIME_CAP_S:
+                        break
+                elapsed = time.perf_counter() - t0
+                session["link_samples"] = done
+                session["link_samples_per_s"] = round(done / elapsed, 2)
+            sessions.append(session)
+    return sessions
 
 
 def reference_rate(path: Path, model: BenchModel, samples: int = 300) -> float:
@@ -421,16 +571,83 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_readme_table(text: str) -> None:
+def tflm_markdown(result: dict[str, Any]) -> str:
+    """The TFLM firmwares beside the native engine, one line per model and board."""
+    tflm = result["tflm"]
+    labels = [t["label"] for t in tflm["trees"]]
+    trees = ", ".join(f"`{t['label']}`: {t['kernels']} kernels" for t in tflm["trees"])
+    lines = [
+        f"Measured {result['date']} at commit `{result['git_commit'][:10]}` with "
+        f"`{result['command']}`; {result['gcc']}; {result['qemu']}; TFLM trees: {trees}.",
+        "",
+        "Instructions per inference (the smallest of 3 `bench` runs and one `infer` of the same "
+        "fixed random input as the native row, `-O2`; same figure in every QEMU session: "
+        f"{'yes' if result['deterministic'] else 'NO'}); x native = TFLM / native; native = the "
+        "build with DSP where the core has it:",
+        "",
+        "| model | board | native | " + " | ".join(f"{lb} | x native" for lb in labels) + " |",
+        "|---|---|---:|" + "---:|---:|" * len(labels),
+    ]
+    by_key: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+    for row in tflm["rows"]:
+        by_key.setdefault((row["model"], row["board"]), {})[f"tflm-{row['kernels']}"] = row
+    for (name, board), cells in by_key.items():
+        any_row = next(iter(cells.values()))
+        native = any_row.get("native_instructions")
+        vals = [f"{cells[lb]['instructions']:,} | {cells[lb].get('ratio_to_native', '-')}"
+                if lb in cells else "- | -" for lb in labels]
+        lines.append(f"| {name} | {board} | {f'{native:,}' if native else '-'} | "
+                     + " | ".join(vals) + " |")
+    lines += [
+        "",
+        "Memory: flash = text + rodata + data (TFLM: the whole flatbuffer, interpreter and "
+        "kernels), RAM = data + bss + stack reservation (TFLM: with the arena at its shipped "
+        "figure), RAM used = data + bss + measured stack high-water mark; arena = the shipped "
+        "figure (derived minimum + margin):",
+        "",
+        "| model | board | native flash | native RAM | native RAM used | native stack used | "
+        + " | ".join(f"{lb} flash | RAM | RAM used | stack used | arena" for lb in labels) + " |",
+        "|---|---|---:|---:|---:|---:|" + "---:|---:|---:|---:|---:|" * len(labels),
+    ]
+    for (name, board), cells in by_key.items():
+        any_row = next(iter(cells.values()))
+        native_cells = [f"{any_row[k]:,}" if k in any_row else "-" for k in (
+            "native_flash_bytes", "native_ram_bytes", "native_ram_used_bytes",
+            "native_stack_used_bytes")]
+        vals = [" | ".join(f"{cells[lb][k]:,}" for k in (
+            "flash_bytes", "ram_bytes", "ram_used_bytes", "stack_used_bytes", "arena_bytes"))
+            if lb in cells else " | ".join(["-"] * 5) for lb in labels]
+        lines.append(f"| {name} | {board} | " + " | ".join(native_cells) + " | "
+                     + " | ".join(vals) + " |")
+    for failure in tflm["failures"]:
+        errors = [ln for ln in failure["error"].splitlines() if "error" in ln.lower()]
+        reason = (errors or failure["error"].strip().splitlines() or ["?"])[0].strip()
+        lines += ["", f"FAILED: {failure['model']} on {failure['variant']}: `{reason}`"]
+    source = result["source"]
+    if source.get("uncommitted"):
+        lines += ["", "Measured with uncommitted edits in: "
+                  + ", ".join(f"`{f}`" for f in source["uncommitted"]) + "."]
+    return "\n".join(lines) + "\n"
+
+
+def write_readme_table(text: str, begin: str = BEGIN_MARK, end: str = END_MARK) -> None:
     """Replace what sits between the markers, leaving the rest of the README as written."""
     if not README.exists():
         return
     content = README.read_text()
-    if BEGIN_MARK not in content or END_MARK not in content:
+    if begin not in content or end not in content:
         return
-    head, rest = content.split(BEGIN_MARK, 1)
-    _, tail = rest.split(END_MARK, 1)
-    README.write_text(f"{head}{BEGIN_MARK}\n{text}{END_MARK}{tail}")
+    head, rest = content.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    README.write_text(f"{head}{begin}\n{text}{end}{tail}")
+
+
+def tflm_board_choice(given: list[str] | None, chosen: list[str]) -> list[str]:
+    """The boards the TFLM firmwares run on (each compiles the TFLM library once)."""
+    if given:
+        return list(dict.fromkeys(given))
+    boards = list(dict.fromkeys(chosen))
+    return ["qemu-cortex-m4"] if "qemu-cortex-m4" in boards else boards[:1]
 
 
 # --- main ------------------------------------------------------------------------------------
@@ -453,7 +670,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--at-commit", metavar="REV",
                         help="measure the engine as committed at REV (a clean copy), not the "
                              "working tree")
+    parser.add_argument("--tflm-dir", nargs="+", type=Path, metavar="TREE",
+                        help="also export every model on TFLM against this tree (one or more, "
+                             "made by TFLM's create_tflm_tree.py), build and measure it beside "
+                             "the native engine")
+    parser.add_argument("--tflm-kernels", nargs="+", choices=TFLM_KERNEL_SETS,
+                        help="the trees' kernel sets (one for all, or one per tree; default: "
+                             "detected from each tree)")
+    parser.add_argument("--tflm-boards", nargs="+", choices=EMULATED_BOARDS,
+                        help="boards for the TFLM firmwares (default: qemu-cortex-m4 if chosen, "
+                             "else the first chosen board)")
     args = parser.parse_args(argv)
+    try:
+        trees = tflm_trees(args.tflm_dir, args.tflm_kernels)
+    except ValueError as exc:
+        parser.error(str(exc))
     raw_argv = argv if argv is not None else sys.argv[1:]
     if args.at_commit and not os.environ.get(SNAPSHOT_ENV):
         return rerun_at_commit(args.at_commit, raw_argv)
@@ -483,15 +714,34 @@ def main(argv: list[str] | None = None) -> int:
         print(f"model {model.name}: {'converted' if fresh else 'cached'} ({seconds:.1f} s), "
               f"numpy reference {reference_samples_per_s[model.name]:.0f} samples/s", flush=True)
 
-    jobs = [(m, v) for m in models for v in chosen]
+    jobs: list[tuple[BenchModel, Variant | tuple[str, TflmTree]]] = [
+        (m, v) for m in models for v in chosen]
+    tflm_boards = tflm_board_choice(args.tflm_boards, [v.board for v in chosen]) if trees else []
+    tflm_jobs: list[tuple[BenchModel, Variant | tuple[str, TflmTree]]] = [
+        (m, (b, t)) for t in trees for b in tflm_boards for m in models]
+    # The first TFLM build compiles the library (minutes; builds take turns): start it first,
+    # so that the native firmwares are measured meanwhile.
+    jobs = tflm_jobs[:1] + jobs + tflm_jobs[1:]
 
-    def one(job: tuple[BenchModel, Variant]) -> dict[str, Any]:
-        model, variant = job
+    def one(job: tuple[BenchModel, Variant | tuple[str, TflmTree]]) -> dict[str, Any]:
+        model, what = job
+        label = what.label if isinstance(what, Variant) else f"{what[0]}-{what[1].label}"
         try:
-            return measure_row(model, variant)
+            if isinstance(what, Variant):
+                return measure_row(model, what)
+            return measure_tflm_row(model, *what)
         except Exception as exc:  # one broken build must not cost the rest of the grid
-            print(f"{model.name:22s} {variant.label:22s} FAILED: {exc}", flush=True)
-            return {"model": model.name, "variant": variant.label, "error": str(exc)[-2000:]}
+            print(f"{model.name:22s} {label:22s} FAILED: {exc}", flush=True)
+            failure = {"model": model.name, "variant": label, "error": str(exc)[-2000:]}
+            return failure | ({} if isinstance(what, Variant) else {"runtime": "tflm"})
+
+    def measure_tflm_row(model: BenchModel, board: str, tree: TflmTree) -> dict[str, Any]:
+        row = measure_tflm(model, tflites[model.name], board, tree, repeats)
+        print(f"{model.name:22s} {row['variant']:22s} {row['instructions']:>11,} instr "
+              f"flash {row['flash_bytes']:,} RAM {row['ram_bytes']:,} "
+              f"arena {row['arena_bytes']:,} stack used {row['stack_used_bytes']:,}"
+              f"{'' if row['repeatable'] else '  NOT REPEATABLE'}", flush=True)
+        return row
 
     def measure_row(model: BenchModel, variant: Variant) -> dict[str, Any]:
         # The link rate is a property of the host and the model, so one board measures it.
@@ -506,8 +756,13 @@ def main(argv: list[str] | None = None) -> int:
 
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         outcomes = list(pool.map(one, jobs))
+    tflm_outcomes = [r for r in outcomes if r.get("runtime") == "tflm"]
+    outcomes = [r for r in outcomes if r.get("runtime") != "tflm"]
     rows = [r for r in outcomes if "error" not in r]
     failures = [r for r in outcomes if "error" in r]
+    tflm_rows = [r for r in tflm_outcomes if "error" not in r]
+    tflm_failures = [r for r in tflm_outcomes if "error" in r]
+    compare_tflm(tflm_rows, rows)
 
     result: dict[str, Any] = {
         "command": command,
@@ -525,18 +780,31 @@ def main(argv: list[str] | None = None) -> int:
         "rows": rows,
         "failures": failures,
         "targets": check_targets(rows),
-        "deterministic": all(r["repeatable"] for r in rows)
+        "deterministic": all(r["repeatable"] for r in rows + tflm_rows)
         and not (args.quick and any(r["within_session_spread"] for r in rows)),
         "wall_s": round(time.perf_counter() - started, 1),
     }
+    if trees:
+        result["tflm"] = {
+            "trees": [{"path": str(t.path), "kernels": t.kernels, "label": t.label}
+                      for t in trees],
+            "boards": tflm_boards,
+            "opt": TFLM_OPT,
+            "rows": tflm_rows,
+            "failures": tflm_failures,
+        }
     args.out.mkdir(parents=True, exist_ok=True)
     out_path = args.out / f"{name}.json"
     out_path.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {out_path} ({result['wall_s']} s)")
     if not args.quick and not args.no_readme:
-        write_readme_table(markdown(result))
-    if failures:
-        print(f"{len(failures)} firmware(s) failed to build or run", file=sys.stderr)
+        if trees:  # its own block: a TFLM run need not cover the whole grid
+            write_readme_table(tflm_markdown(result), TFLM_BEGIN_MARK, TFLM_END_MARK)
+        else:
+            write_readme_table(markdown(result))
+    if failures or tflm_failures:
+        print(f"{len(failures) + len(tflm_failures)} firmware(s) failed to build or run",
+              file=sys.stderr)
         return 1
     if not result["deterministic"]:
         print("instruction counts differ between runs", file=sys.stderr)
