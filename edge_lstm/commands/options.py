@@ -25,6 +25,14 @@ report_option = click.option(
     help="Write report.json, report.md and PNG plots here.",
 )
 
+calib_option = click.option(
+    "--calib",
+    "calib_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Calibration data (.npz/.csv, float x [N, T, F], optional y).",
+)
+
 json_flag = click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 import numpy as np
 
+from edge_lstm.commands.options import calib_option
 from edge_lstm.data import load_data, quantize_input, write_atomic
 from edge_lstm.errors import BadInputError
 from edge_lstm.metrics import agreement, dequantize, score
@@ -16,13 +17,7 @@ from edge_lstm.metrics import agreement, dequantize, score
 
 @click.command()
 @click.argument("model", type=click.Path(path_type=Path))
-@click.option(
-    "--calib",
-    "calib_path",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Calibration data (.npz/.csv, float x [N, T, F], optional y).",
-)
+@calib_option
 @click.option(
     "-o",
     "--output",

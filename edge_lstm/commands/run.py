@@ -8,19 +8,19 @@ from pathlib import Path
 
 import click
 
-from edge_lstm.commands.options import board_option, json_flag, report_option, work_option
+from edge_lstm.commands.options import (
+    board_option,
+    calib_option,
+    json_flag,
+    report_option,
+    work_option,
+)
 from edge_lstm.errors import EXIT_MISMATCH
 
 
 @click.command()
 @click.argument("model", type=click.Path(path_type=Path))
-@click.option(
-    "--calib",
-    "calib_path",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Calibration data (float x).",
-)
+@calib_option
 @click.option(
     "--test",
     "test_path",
