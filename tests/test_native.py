@@ -116,6 +116,23 @@ def test_short_requantization_forms(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stdout
 
 
+def test_packed_activation_table(tmp_path: Path) -> None:
+    """The sigmoid and tanh on the packed value-and-slope table equal TFLite's interpolation
+    on the uint16 table for every int16 input and every scaling the generator emits (the
+    DSP-extension form of the interpolation is covered by the Cortex-M4 runs)."""
+    from quantize.activations import SIGMOID_TABLE_Q16
+
+    exe = tmp_path / "activations"
+    runtime = Path(native.__file__).parent / "runtime"
+    table = ",".join(str(int(v)) for v in SIGMOID_TABLE_Q16)
+    cmd = ["gcc", *STRICT, "-O2", "-fsanitize=undefined", "-fno-sanitize-recover=all",
+           f"-DSIGMOID_REF_TABLE={table}", f"-I{runtime}", "-o", str(exe),
+           str(C_DIR / "activations.c"), str(runtime / "el_sigmoid_tanh.c")]  # fmt: skip
+    subprocess.run(cmd, check=True, capture_output=True, text=True)
+    run = subprocess.run([str(exe)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout
+
+
 @pytest.mark.parametrize("name", list(model_zoo.CONFIGS))
 def test_zoo_lstms_take_the_shift_only_path(name: str) -> None:
     plan = native.plan(read_model(model_zoo.tflite_path(name)))

@@ -14,7 +14,37 @@
 
 #include "el_fixedpoint.h"
 
-extern const uint16_t el_sigmoid_table_u16[256];
+/* Value and slope of the table in one word each, see el_sigmoid_tanh.c. */
+extern const uint32_t el_sigmoid_table_packed[256];
+
+/**
+ * (value(i) - 32768) * 2^bits + frac * slope(i) for the packed word p of entry i and
+ * 0 <= frac < 2^bits (bits 8 or 9): the interpolated table value times 2^bits, less 2^(15 +
+ * bits). With the DSP extension one SMUAD of p with the halves (frac, 2^bits); no term
+ * overflows (32767 * 2^9 + 683 * 511 < 2^31).
+ */
+EL_INLINE int32_t el_sigmoid_interp(uint32_t p, uint32_t frac, int32_t bits)
+{
+#if EL_USE_DSP
+    return (int32_t)__smuad(p, frac | (1u << (16 + bits)));
+#else
+    return (int32_t)(((p >> 16) << bits) + (p & 0xFFFFu) * frac);
+#endif
+}
+
+/** min(u, 255) for an unsigned value below 2^31 (USAT where the core has it). */
+EL_INLINE uint32_t el_min255(uint32_t u)
+{
+#if EL_USE_DSP
+    return (uint32_t)__usat((int32_t)u, 8);
+#elif EL_USE_SSAT_ASM
+    uint32_t r;
+    __asm__("usat %0, #8, %1" : "=r"(r) : "r"(u));
+    return r;
+#else
+    return u > 255u ? 255u : u;
+#endif
+}
 
 /**
  * Sigmoid of a Q3.12 value, result in Q0.15. The input is scaled by 3 (table step 1/24),
@@ -22,17 +52,20 @@ extern const uint16_t el_sigmoid_table_u16[256];
  */
 EL_INLINE int16_t el_sigmoid_s16_one(int16_t x);
 
-/** el_sigmoid_s16_one() of an int32 already in the int16 range (no sign-extension). */
+/**
+ * el_sigmoid_s16_one() of an int32 already in the int16 range (no sign-extension).
+ *
+ * TFLite interpolates r = value(i) * 2^9 + frac * slope(i) (= s + 2^24 with s from
+ * el_sigmoid_interp()) and returns (r + 2^9) >> 10 for x >= 0 and (2^25 - r + 2^9 - 1) >> 10
+ * for x < 0. The second is (2^24 + 2^9 + ~s) >> 10, so both are (s ^ sign + 2^24 + 2^9) >> 10
+ * with sign = 0 or -1.
+ */
 EL_INLINE int32_t el_sigmoid_s16_in32(int32_t x)
 {
     const int32_t v = x * 3;
     const uint32_t a = (uint32_t)(v < 0 ? -v : v);
-    const uint32_t uh = a >> 9;
-    const uint32_t ua = el_sigmoid_table_u16[uh];
-    const uint32_t ub = el_sigmoid_table_u16[uh + 1u];
-    uint32_t r = (ua << 9) + (a & 0x1FFu) * (ub - ua);
-    r = (v >= 0) ? (r + (1u << 9)) : ((1u << 25) - r + (1u << 9) - 1u);
-    return (int32_t)(r >> 10);
+    const int32_t s = el_sigmoid_interp(el_sigmoid_table_packed[a >> 9], a & 0x1FFu, 9);
+    return ((s ^ (v >> 31)) + (1 << 24) + (1 << 9)) >> 10;
 }
 
 EL_INLINE int16_t el_sigmoid_s16_one(int16_t x)
@@ -50,22 +83,19 @@ EL_INLINE int16_t el_tanh_s16_one(int16_t x, int32_t multiplier, int32_t shift);
 /**
  * el_tanh_s16_one() of an int32 already in the int16 range, with the rounding constant
  * (2^(shift - 1), or 0 for shift 0) given.
+ *
+ * TFLite interpolates r = value(i) * 2^8 + frac * slope(i) (= s + 2^23), or takes r = 65535 *
+ * 2^8 for i >= 255, and returns (r - 2^23 + 2^7) >> 8 for x >= 0 and (2^23 + 2^7 - 1 - r) >> 8
+ * for x < 0, that is (s ^ sign + 2^7) >> 8. Entry 255 has slope 0 and value 65535, so
+ * clamping the index to 255 gives the same r as the range check.
  */
 EL_INLINE int32_t el_tanh_s16_in32(int32_t x, int32_t multiplier, int32_t shift, int32_t round)
 {
     const int32_t v = (x * multiplier + round) >> shift;
     const uint32_t a = (uint32_t)(v < 0 ? -v : v);
-    const uint32_t uh = a >> 8;
-    int32_t r;
-    if (uh >= 255u) {
-        r = 0xFFFF << 8;
-    } else {
-        const uint32_t ua = el_sigmoid_table_u16[uh];
-        const uint32_t ub = el_sigmoid_table_u16[uh + 1u];
-        r = (int32_t)((ua << 8) + (a & 0xFFu) * (ub - ua));
-    }
-    r = (v >= 0) ? (r - (1 << 23) + (1 << 7)) : (-r + (1 << 23) + (1 << 7) - 1);
-    return r >> 8;
+    const int32_t s =
+        el_sigmoid_interp(el_sigmoid_table_packed[el_min255(a >> 8)], a & 0xFFu, 8);
+    return ((s ^ (v >> 31)) + (1 << 7)) >> 8;
 }
 
 EL_INLINE int16_t el_tanh_s16_one(int16_t x, int32_t multiplier, int32_t shift)
