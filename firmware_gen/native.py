@@ -35,7 +35,7 @@ from firmware_gen.cgen import (
     tool_version,
 )
 from quantize.errors import UnsupportedModelError
-from quantize.fixedpoint import quantize_multiplier_scalar
+from quantize.fixedpoint import multiply_by_quantized_multiplier, quantize_multiplier_scalar
 from quantize.ir import Model, Operator, Tensor
 from quantize.lstm_params import GATES, lstm_params
 
@@ -175,6 +175,7 @@ class _Lstm:
     tanh_shift: int
     cell_clip: int
     shift_only: int  # 1: the kernel's short requantization forms are exact for this layer
+    gates_in_range: int = 0  # 1: no gate side nor gate sum can leave int16 (needs shift_only)
 
     @property
     def scratch_words(self) -> int:
@@ -310,6 +311,22 @@ def _lstm(model: Model, op: Operator, name: str) -> _Lstm:
         and all(-31 <= sh <= -1 for _, sh in input_rq + recurrent_rq + [hidden_rq])
         and all(m == 2**30 and -29 <= sh <= -1 for m, sh in (forget_cell_rq, input_gate_rq))
     )
+    # Per unit and gate, the largest |requantized side| over every accumulator the bound allows
+    # (MultiplyByQuantizedMultiplier is monotonic, so the ends +-bound give it): when both sides
+    # and their sum stay within +-32767, the kernel's three int16 saturations of the gate change
+    # nothing and are left out.
+    side = []
+    for g, (w, (m, sh)) in enumerate(zip(wx + wh, input_rq + recurrent_rq, strict=True)):
+        bound = np.abs(bias_words[:, g]) + 128 * np.abs(w.data.astype(np.int64)).sum(axis=1)
+        side.append(
+            np.maximum(
+                np.abs(multiply_by_quantized_multiplier(bound, m, sh)),
+                np.abs(multiply_by_quantized_multiplier(-bound, m, sh)),
+            )
+        )
+    gates_in_range = int(
+        bool(shift_only) and all(int(np.max(side[g] + side[g + 4])) <= 32767 for g in range(4))
+    )
     return _Lstm(
         name=name,
         input_size=int(input_size),
@@ -327,6 +344,7 @@ def _lstm(model: Model, op: Operator, name: str) -> _Lstm:
         tanh_shift=tanh_shift,
         cell_clip=cell_clip,
         shift_only=shift_only,
+        gates_in_range=gates_in_range,
     )
 
 
@@ -568,7 +586,7 @@ def generate(model: Model, out_dir: str | Path) -> NativeExport:
             f"    {_rq(layer.forget_cell_rq)}, {_rq(layer.input_gate_rq)}, "
             f"{_rq(layer.hidden_rq)},\n"
             f"    {layer.hidden_zp}, {layer.tanh_mult}, {layer.tanh_shift}, {layer.cell_clip},\n"
-            f"    {layer.shift_only}\n"
+            f"    {layer.shift_only}, {layer.gates_in_range}\n"
             "};\n"
         )
         c.append(f"static int8_t {n}_h[{layer.hidden}];\nstatic int16_t {n}_c[{layer.hidden}];\n\n")

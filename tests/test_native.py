@@ -139,6 +139,17 @@ def test_zoo_lstms_take_the_shift_only_path(name: str) -> None:
     assert all(layer.shift_only == 1 for layer in plan.lstms)
 
 
+def test_zoo_covers_both_gate_saturation_paths() -> None:
+    """Layers proved free of gate saturation (gates_in_range) skip the kernel's int16
+    saturations; the zoo, checked byte for byte against TFLM, has layers of both kinds."""
+    flags = {
+        layer.gates_in_range
+        for name in model_zoo.CONFIGS
+        for layer in native.plan(read_model(model_zoo.tflite_path(name))).lstms
+    }
+    assert flags == {0, 1}
+
+
 @pytest.mark.parametrize("name", ["small", "stack3", "odd"])
 def test_host_general_requantization_path(name: str, monkeypatch, tmp_path: Path) -> None:
     """The kernel's general MultiplyByQuantizedMultiplier path (shift_only = 0), which no zoo
@@ -149,7 +160,12 @@ def test_host_general_requantization_path(name: str, monkeypatch, tmp_path: Path
     def general_plan(model):
         p = real_plan(model)
         lstms = [
-            dataclasses.replace(layer, shift_only=0, bias=layer.bias // (1 + layer.shift_only))
+            dataclasses.replace(
+                layer,
+                shift_only=0,
+                gates_in_range=0,
+                bias=layer.bias // (1 + layer.shift_only),
+            )
             for layer in p.lstms
         ]
         return dataclasses.replace(p, lstms=lstms)
@@ -157,7 +173,7 @@ def test_host_general_requantization_path(name: str, monkeypatch, tmp_path: Path
     monkeypatch.setattr(native, "plan", general_plan)
     native.generate(read_model(model_zoo.tflite_path(name)), tmp_path)
     text = (tmp_path / "model" / "model.c").read_text()
-    assert "\n    0\n};" in text and "\n    1\n};" not in text
+    assert "\n    0, 0\n};" in text and "\n    1, " not in text
     x = _inputs(model_zoo.CONFIGS[name], 60)
     ref = model_zoo.tflm_outputs(model_zoo.tflite_bytes(name), x).reshape(len(x), -1)
     invoke, stream = _run_host(_build_host(tmp_path, SANITIZE, "general"), x)

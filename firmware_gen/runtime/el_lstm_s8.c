@@ -212,19 +212,24 @@ static void el_lstm_fast_rq_init(const el_lstm_s8_params *params, el_lstm_fast_r
 }
 
 /* The gates, cell and hidden value of one unit with the short requantization forms, from
- * doubled accumulators (see el_mbqm_fast2()). */
+ * doubled accumulators (see el_mbqm_fast2()). sat is a constant at each call: 0 for layers
+ * whose gate sides and sums provably stay in the int16 range (gates_in_range), where the
+ * three saturations of a gate change nothing. */
 EL_INLINE int32_t el_lstm_unit_fast(const el_lstm_fast_rq *f, const int32_t accx[4],
                                     const int32_t acch[4], int16_t *cell, int32_t zp_h,
-                                    const el_lstm_s8_params *params)
+                                    const el_lstm_s8_params *params, int32_t sat)
 {
     int32_t gate[4];
     int32_t c;
     int32_t h;
 #define EL_LSTM_GATE(g)                                                                     \
-    gate[g] = el_sat16(                                                                     \
-        el_sat16(el_mbqm_fast2(accx[g], f->gate[g].m, f->gate[g].right, f->gate[g].half)) +     \
-        el_sat16(el_mbqm_fast2(acch[g], f->gate[(g) + 4].m, f->gate[(g) + 4].right,             \
-                               f->gate[(g) + 4].half)))
+    do {                                                                                    \
+        const int32_t sx =                                                                  \
+            el_mbqm_fast2(accx[g], f->gate[g].m, f->gate[g].right, f->gate[g].half);        \
+        const int32_t sh = el_mbqm_fast2(acch[g], f->gate[(g) + 4].m, f->gate[(g) + 4].right, \
+                                         f->gate[(g) + 4].half);                            \
+        gate[g] = sat ? el_sat16(el_sat16(sx) + el_sat16(sh)) : sx + sh;                     \
+    } while (0)
     EL_LSTM_GATE(0);
     EL_LSTM_GATE(1);
     EL_LSTM_GATE(2);
@@ -276,10 +281,18 @@ el_status el_lstm_s8_step(const el_lstm_s8_params *params, const int8_t *input, 
     if (params->shift_only) {
         el_lstm_fast_rq f;
         el_lstm_fast_rq_init(params, &f);
+        if (params->gates_in_range) {
+            for (j = 0; j < params->hidden_size; j++, bias += 8) {
+                int32_t acc[8];
+                w = el_lstm_unit_dots(w, &in, bias, acc);
+                hidden[j] = (int8_t)el_lstm_unit_fast(&f, acc, acc + 4, &cell[j], zp_h, params, 0);
+            }
+            return EL_STATUS_SUCCESS;
+        }
         for (j = 0; j < params->hidden_size; j++, bias += 8) {
             int32_t acc[8];
             w = el_lstm_unit_dots(w, &in, bias, acc);
-            hidden[j] = (int8_t)el_lstm_unit_fast(&f, acc, acc + 4, &cell[j], zp_h, params);
+            hidden[j] = (int8_t)el_lstm_unit_fast(&f, acc, acc + 4, &cell[j], zp_h, params, 1);
         }
         return EL_STATUS_SUCCESS;
     }

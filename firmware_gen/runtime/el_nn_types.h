@@ -54,6 +54,10 @@ typedef struct {
                                        forms exact for this layer (every gate accumulator
                                        below 2^30, right shifts only, cell multipliers 2^30),
                                        see el_mbqm_fast() and el_mbqm_pow2(); 0: general form */
+    int32_t gates_in_range;       /**< 1 when the generator proved (with shift_only) that no
+                                       requantized gate side and no sum of the two sides of a
+                                       gate can leave [-32767, 32767]: the kernel then skips
+                                       their int16 saturation; 0: saturate */
 } el_lstm_s8_params;
 
 /**
