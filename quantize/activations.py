@@ -86,16 +86,21 @@ def _prescale(x: np.ndarray, input_multiplier: int, input_left_shift: int) -> np
     return (as_i64(x) * input_multiplier + rnd) >> input_left_shift
 
 
+def _table_interpolate(a: np.ndarray, frac_bits: int, top: int) -> np.ndarray:
+    """Linear interpolation in the 256-entry table for |x| (``top`` past its last entry)."""
+    uh = a >> frac_bits
+    idx = np.minimum(uh, 254)
+    ua, ub = SIGMOID_TABLE_Q16[idx], SIGMOID_TABLE_Q16[idx + 1]
+    mask = (1 << frac_bits) - 1
+    return np.where(uh >= 255, top, (ua << frac_bits) + (a & mask) * (ub - ua))
+
+
 def tflm_logistic_int16(
     x: np.ndarray, input_multiplier: int = 0, input_left_shift: int = 0
 ) -> np.ndarray:
     """reference_integer_ops::Logistic for int16 (Q3.12 in with the defaults, Q0.15 out)."""
     v = _prescale(x, input_multiplier, input_left_shift)
-    a = np.abs(v)
-    uh = a >> 9
-    idx = np.minimum(uh, 254)
-    ua, ub = SIGMOID_TABLE_Q16[idx], SIGMOID_TABLE_Q16[idx + 1]
-    res = np.where(uh >= 255, 0x7FFF << 10, (ua << 9) + (a & 0x1FF) * (ub - ua))
+    res = _table_interpolate(np.abs(v), 9, 0x7FFF << 10)
     res = np.where(v >= 0, res + (1 << 9), (1 << 25) - res + (1 << 9) - 1)
     return wrap(res >> 10, 16)
 
@@ -105,11 +110,7 @@ def tflm_tanh_int16(
 ) -> np.ndarray:
     """reference_integer_ops::Tanh for int16 (Q3.12 in with the defaults, Q0.15 out)."""
     v = _prescale(x, input_multiplier, input_left_shift)
-    a = np.abs(v)
-    uh = a >> 8
-    idx = np.minimum(uh, 254)
-    ua, ub = SIGMOID_TABLE_Q16[idx], SIGMOID_TABLE_Q16[idx + 1]
-    res = np.where(uh >= 255, 0xFFFF << 8, (ua << 8) + (a & 0xFF) * (ub - ua))
+    res = _table_interpolate(np.abs(v), 8, 0xFFFF << 8)
     res = np.where(v >= 0, res - (1 << 23) + (1 << 7), -res + (1 << 23) + (1 << 7) - 1)
     return wrap(res >> 8, 16)
 

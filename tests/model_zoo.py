@@ -116,7 +116,11 @@ def tflite_bytes(name: str) -> bytes:
 
 
 def tflm_outputs(model_bytes: bytes, x_int8: np.ndarray) -> np.ndarray:
-    """Outputs of the real TFLM runtime, state reset before every sequence."""
+    """Outputs of the real TFLM runtime, state reset before every sequence.
+
+    Kept apart from edge_lstm.engines on purpose: the tests' golden values must not pass
+    through the code under test.
+    """
     from tflite_micro.python.tflite_micro import runtime
 
     interpreter = runtime.Interpreter.from_bytes(model_bytes)

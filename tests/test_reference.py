@@ -32,6 +32,7 @@ def _inputs(name: str, model: Model) -> np.ndarray:
 
 
 def litert_outputs(path: str, x_int8: np.ndarray) -> np.ndarray:
+    """The LiteRT interpreter directly (not edge_lstm.engines): an independent golden path."""
     from ai_edge_litert.interpreter import Interpreter
 
     interpreter = Interpreter(model_path=path)
