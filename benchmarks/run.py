@@ -77,26 +77,35 @@ QUICK_MODEL = BenchModel(hidden=32, timesteps=32, features=6, layers=1)
 
 @dataclass(frozen=True)
 class Variant:
-    """One firmware build: a board, with its DSP-extension path on or off."""
+    """One firmware build: a board, with its DSP-extension path on or off, and the native
+    engine's LSTM weight storage (`export --weights`)."""
 
     board: str
     dsp: bool
     has_dsp: bool
+    weights: str = "int8"
 
     @property
     def label(self) -> str:
-        return f"{self.board}{'-nodsp' if self.has_dsp and not self.dsp else ''}"
+        nodsp = "-nodsp" if self.has_dsp and not self.dsp else ""
+        w16 = "-w16" if self.weights == "int16" else ""
+        return f"{self.board}{nodsp}{w16}"
 
 
-def variants(boards: list[str]) -> list[Variant]:
+def variants(boards: list[str], weights: tuple[str, ...] = ("int8", "int16")) -> list[Variant]:
+    """Every board with the int8 weights (with and without its DSP path) and, when asked,
+    with int16 weights on its fastest path."""
     from targets.registry import get_board
 
     out: list[Variant] = []
     for name in boards:
-        if get_board(name).dsp:
-            out += [Variant(name, True, True), Variant(name, False, True)]
-        else:
-            out.append(Variant(name, False, False))
+        dsp = get_board(name).dsp
+        if "int8" in weights:
+            out += [Variant(name, True, True), Variant(name, False, True)] if dsp else [
+                Variant(name, False, False)
+            ]
+        if "int16" in weights:
+            out.append(Variant(name, dsp, dsp, "int16"))
     return out
 
 
@@ -205,7 +214,9 @@ def measure(model: BenchModel, tflite: Path, variant: Variant, link_samples: int
 
     out_dir = CACHE_DIR / "fw" / model.name / variant.label
     start = time.perf_counter()
-    export = export_project(tflite, variant.board, out_dir, runtime="native")
+    export = export_project(
+        tflite, variant.board, out_dir, runtime="native", weight_storage=variant.weights
+    )
     opt = "-O2" if variant.dsp or not variant.has_dsp else "-O2 -DEL_USE_DSP=0"
     build = build_project(out_dir, jobs=1, opt=opt)
     export_build_s = time.perf_counter() - start
@@ -223,6 +234,7 @@ def measure(model: BenchModel, tflite: Path, variant: Variant, link_samples: int
         "model": model.name,
         "board": variant.board,
         "dsp": variant.dsp,
+        "weights": variant.weights,
         "variant": variant.label,
         "hidden": model.hidden,
         "timesteps": model.timesteps,
@@ -433,17 +445,19 @@ def check_targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     for row in rows:
         ipm = row["instructions_per_mac"]
+        weights = row.get("weights", "int8")
+        w = f", {weights} weights"
         if row["board"] == "qemu-cortex-m4" and row["dsp"]:
             if row["hidden"] >= 32:
-                add("M4+DSP instr/MAC <= 2.0 (hidden >= 32)", row, ipm, 2.0)
+                add(f"M4+DSP instr/MAC <= 2.0 (hidden >= 32){w}", row, ipm, 2.0)
             if row["hidden"] >= 128:
-                add("M4+DSP instr/MAC <= 1.5 (hidden >= 128)", row, ipm, 1.5)
-            if row["layers"] == 1:
+                add(f"M4+DSP instr/MAC <= 1.5 (hidden >= 128){w}", row, ipm, 1.5)
+            if row["layers"] == 1 and weights == "int8":
                 add("engine code < 6 KB, one layer", row, row["engine_code_bytes"], 6 * 1024)
                 add("all code (flash - weights) < 6 KB, one layer", row,
                     row["flash_code_bytes"], 6 * 1024)
         if row["board"] == "qemu-cortex-m3":
-            add("M3 instr/MAC <= 3", row, ipm, 3.0)
+            add(f"M3 instr/MAC <= 3{w}", row, ipm, 3.0)
     return verdicts
 
 
@@ -666,6 +680,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="firmwares measured in parallel")
     parser.add_argument("--repeats", type=int, default=2,
                         help="QEMU sessions per firmware; counts must agree across them")
+    parser.add_argument("--weights", nargs="+", choices=["int8", "int16"],
+                        default=["int8", "int16"],
+                        help="LSTM weight storages to measure (default both; int16 on each "
+                        "board's fastest path only)")
     parser.add_argument("--no-readme", action="store_true", help="leave README.md alone")
     parser.add_argument("--at-commit", metavar="REV",
                         help="measure the engine as committed at REV (a clean copy), not the "
@@ -698,7 +716,7 @@ def main(argv: list[str] | None = None) -> int:
         models = grid()
         if args.models:
             models = [m for m in models if m.name in set(args.models)]
-        chosen = variants(args.boards)
+        chosen = variants(args.boards, tuple(args.weights))
         repeats, link_samples = args.repeats, LINK_SAMPLES
     name = args.name or ("quick" if args.quick else "grid")
     command = "python benchmarks/run.py " + " ".join(raw_argv)

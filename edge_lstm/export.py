@@ -21,6 +21,7 @@ from edge_lstm import __version__
 from edge_lstm.errors import BadInputError
 
 RUNTIMES = ("native", "tflm")
+WEIGHT_STORAGE = ("int8", "int16")  # the native engine's LSTM weight storage
 TFLM_KERNELS = ("reference", "cmsis-nn")
 
 
@@ -62,6 +63,7 @@ def export_project(
     tflm_kernels: str = "reference",
     tflm_dir: Path | None = None,
     fmt: str = "make",
+    weight_storage: str = "int8",
 ) -> ExportResult:
     from edge_lstm.harness.cgen import write_c_header
     from edge_lstm.project_formats import check_format
@@ -71,6 +73,15 @@ def export_project(
 
     if runtime not in RUNTIMES:
         raise BadInputError(f"unknown runtime '{runtime}'; choose one of {', '.join(RUNTIMES)}")
+    if weight_storage not in WEIGHT_STORAGE:
+        raise BadInputError(
+            f"unknown weight storage '{weight_storage}'; choose one of {', '.join(WEIGHT_STORAGE)}"
+        )
+    if weight_storage != "int8" and runtime != "native":
+        raise BadInputError(
+            f"--weights {weight_storage} is a native-engine option; TFLM reads the .tflite "
+            "weights as they are (drop --weights or use --runtime native)"
+        )
     board = get_board(board_name)
     check_format(fmt, runtime, board.name)
     model = read_model(model_path)
@@ -86,7 +97,7 @@ def export_project(
         if runtime == "native":
             from firmware_gen.native import generate
 
-            native = generate(model, work)
+            native = generate(model, work, weight_storage=weight_storage)
             details = native.as_dict()
             flash = native.weights_bytes + CODE_BYTES_ESTIMATE
             ram = native.ram_bytes + STACK_BYTES_ESTIMATE

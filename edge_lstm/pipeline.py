@@ -54,6 +54,7 @@ def run_pipeline(
     work_dir: Path,
     board_name: str,
     runtime: str = "native",
+    weight_storage: str = "int8",
     limit: int | None = None,
     echo: Callable[[str], None] = print,
     progress: bool = True,
@@ -81,7 +82,13 @@ def run_pipeline(
         ir = parse_model(converted.tflite)
         y_float = float_predict(keras_model, test.x)
     with stages.stage("export"):
-        exported = export_project(model_path, board.name, work_dir / "firmware", runtime=runtime)
+        exported = export_project(
+            model_path,
+            board.name,
+            work_dir / "firmware",
+            runtime=runtime,
+            weight_storage=weight_storage,
+        )
     with stages.stage("build"):
         built = build_project(exported.out_dir, board)
     with stages.stage(f"boot {board.name} and validate {len(test)} samples over serial"):

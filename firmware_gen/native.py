@@ -81,6 +81,7 @@ class NativeExport:
     scratch_bytes: int  # shared kernel scratch and head activations
     macs: int  # multiply-accumulates per inference (padded to the kernels' groups of 4)
     layers: list[dict[str, Any]] = field(default_factory=list)
+    weight_storage: str = "int8"  # of the LSTM weights: "int8" or "int16" (sign-extended)
 
     @property
     def ram_bytes(self) -> int:
@@ -89,6 +90,7 @@ class NativeExport:
     def as_dict(self) -> dict[str, Any]:
         return {
             "runtime": "native",
+            "weight_storage": self.weight_storage,
             "flash_weights_bytes": self.weights_bytes,
             "ram_state_bytes": self.state_bytes,
             "ram_scratch_bytes": self.scratch_bytes,
@@ -155,6 +157,23 @@ def pack_rows(w: np.ndarray) -> np.ndarray:
     return words.astype(np.uint32).view(np.int32)
 
 
+def pack_rows_s16(w: np.ndarray) -> np.ndarray:
+    """[R, K] int8 -> [R, 2 ceil(K/4)] int32 words, the int16 pairs (w0, w1), (w2, w3).
+
+    The same values as pack_rows() stored sign-extended: SMLAD multiplies each word with an
+    input pair as it is, so the loop saves the two SXTB16 per word at twice the flash.
+    """
+    rows, cols = w.shape
+    groups = (cols + 3) // 4
+    padded = np.zeros((rows, groups * 4), dtype=np.int16)
+    padded[:, :cols] = w
+    words = np.ascontiguousarray(padded).view("<u4").reshape(rows, 2 * groups)
+    return words.astype(np.uint32).view(np.int32)
+
+
+WEIGHT_STORAGE = ("int8", "int16")
+
+
 # --- the plan: which kernels run, with which constants ---------------------------------------
 
 
@@ -176,6 +195,7 @@ class _Lstm:
     cell_clip: int
     shift_only: int  # 1: the kernel's short requantization forms are exact for this layer
     gates_in_range: int = 0  # 1: no gate side nor gate sum can leave int16 (needs shift_only)
+    weight_bits: int = 8  # 8: four int8 per word; 16: int16 pairs (see pack_rows_s16)
 
     @property
     def scratch_words(self) -> int:
@@ -248,7 +268,7 @@ def _require_int8(model: Model, op: Operator, index: int, what: str) -> Tensor:
     return t
 
 
-def _lstm(model: Model, op: Operator, name: str) -> _Lstm:
+def _lstm(model: Model, op: Operator, name: str, weight_bits: int = 8) -> _Lstm:
     ins = list(op.inputs) + [-1] * (24 - len(op.inputs))
     for index, feature in _MUST_BE_ABSENT.items():
         if ins[index] >= 0:
@@ -286,8 +306,11 @@ def _lstm(model: Model, op: Operator, name: str) -> _Lstm:
         bias_words[:, 4 + g] = params.recurrent_bias[params.gate_rows(gate)]
 
     # Weights: per unit, input part then recurrent part, gates interleaved per column group.
-    px = np.stack([pack_rows(w.data) for w in wx], axis=2)  # [H, Gx, 4]
-    ph = np.stack([pack_rows(w.data) for w in wh], axis=2)  # [H, Gh, 4]
+    # With int16 storage each gate has two words per column group, next to each other.
+    pack = pack_rows if weight_bits == 8 else pack_rows_s16
+    per_group = weight_bits // 8
+    px = np.stack([pack(w.data).reshape(hidden, -1, per_group) for w in wx], axis=2)
+    ph = np.stack([pack(w.data).reshape(hidden, -1, per_group) for w in wh], axis=2)
     packed = np.concatenate([px.reshape(hidden, -1), ph.reshape(hidden, -1)], axis=1)
 
     left = 15 + power - 3
@@ -345,6 +368,7 @@ def _lstm(model: Model, op: Operator, name: str) -> _Lstm:
         cell_clip=cell_clip,
         shift_only=shift_only,
         gates_in_range=gates_in_range,
+        weight_bits=weight_bits,
     )
 
 
@@ -431,8 +455,14 @@ def _last_step_slice(model: Model, op: Operator, shape: tuple[int, ...]) -> bool
     return bool(np.array_equal(picked, index[:, -1, :].reshape(-1)))
 
 
-def plan(model: Model) -> _Plan:
-    """Check that the graph is LSTM* -> (last step) -> FC/SOFTMAX*, and compute constants."""
+def plan(model: Model, weight_storage: str = "int8") -> _Plan:
+    """Check that the graph is LSTM* -> (last step) -> FC/SOFTMAX*, and compute constants.
+
+    ``weight_storage`` "int16" stores the LSTM weights sign-extended (faster on cores with
+    the DSP extension, twice the LSTM weight flash); the values and results are the same.
+    """
+    if weight_storage not in WEIGHT_STORAGE:
+        raise ValueError(f"weight_storage must be one of {WEIGHT_STORAGE}, not {weight_storage!r}")
     x = model.input
     if x.dtype != "int8" or x.quant is None:
         raise UnsupportedModelError(
@@ -461,7 +491,7 @@ def plan(model: Model) -> _Plan:
         if op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM":
             if head or not sequence:
                 raise _unsupported(op, "an LSTM after a non-LSTM layer")
-            layer = _lstm(model, op, name)
+            layer = _lstm(model, op, name, 8 if weight_storage == "int8" else 16)
             if layer.input_size != width:
                 raise _unsupported(op, f"LSTM input width {layer.input_size} != {width}")
             lstms.append(layer)
@@ -526,9 +556,9 @@ def _words(n: int) -> int:
     return (n + 3) // 4
 
 
-def generate(model: Model, out_dir: str | Path) -> NativeExport:
+def generate(model: Model, out_dir: str | Path, weight_storage: str = "int8") -> NativeExport:
     """Write out_dir/model/model.{c,h} for ``model`` and copy the runtime to out_dir/runtime."""
-    p = plan(model)
+    p = plan(model, weight_storage)
     out_dir = Path(out_dir)
     (out_dir / "model").mkdir(parents=True, exist_ok=True)
     (out_dir / "runtime").mkdir(parents=True, exist_ok=True)
@@ -564,10 +594,17 @@ def generate(model: Model, out_dir: str | Path) -> NativeExport:
     layer_info: list[dict[str, Any]] = []
     for layer in p.lstms:
         n = layer.name
-        w_count = layer.hidden * 4 * (_words(layer.input_size) + _words(layer.hidden))
+        w_count = (
+            layer.hidden
+            * 4
+            * (_words(layer.input_size) + _words(layer.hidden))
+            * layer.weight_bits
+            // 8
+        )
         c.append(
             f"/* LSTM {layer.input_size} -> {layer.hidden}: per unit, gates i f g o "
-            "interleaved per 4 columns, input part then recurrent part */\n"
+            "interleaved per 4 columns, input part then recurrent part"
+            + (", int16 pairs */\n" if layer.weight_bits == 16 else " */\n")
         )
         c.append(const_array("int32_t", f"{n}_weights", layer.weights.tolist(), 8))
         c.append(
@@ -586,7 +623,7 @@ def generate(model: Model, out_dir: str | Path) -> NativeExport:
             f"    {_rq(layer.forget_cell_rq)}, {_rq(layer.input_gate_rq)}, "
             f"{_rq(layer.hidden_rq)},\n"
             f"    {layer.hidden_zp}, {layer.tanh_mult}, {layer.tanh_shift}, {layer.cell_clip},\n"
-            f"    {layer.shift_only}, {layer.gates_in_range}\n"
+            f"    {layer.shift_only}, {layer.gates_in_range}, {layer.weight_bits}\n"
             "};\n"
         )
         c.append(f"static int8_t {n}_h[{layer.hidden}];\nstatic int16_t {n}_c[{layer.hidden}];\n\n")
@@ -598,6 +635,7 @@ def generate(model: Model, out_dir: str | Path) -> NativeExport:
                 "input": layer.input_size,
                 "hidden": layer.hidden,
                 "flash_bytes": lw,
+                "weight_bits": layer.weight_bits,
                 "state_bytes": 3 * layer.hidden,
                 "macs_per_step": layer.macs,
             }
@@ -780,4 +818,5 @@ def generate(model: Model, out_dir: str | Path) -> NativeExport:
         scratch_bytes=scratch_bytes,
         macs=macs,
         layers=layer_info,
+        weight_storage=weight_storage,
     )

@@ -39,11 +39,16 @@ def _cli(*args: str) -> dict:
     return json.loads(result.output[result.output.index("{") :])
 
 
-@pytest.mark.parametrize("name", ["small", "stack3", "kws"])
-def test_export_memory_figures_match_the_elf(tmp_path: Path, name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "weights"), [("small", "int8"), ("stack3", "int8"), ("kws", "int8"), ("kws", "int16")]
+)
+def test_export_memory_figures_match_the_elf(tmp_path: Path, name: str, weights: str) -> None:
     require("arm-none-eabi-gcc")
     out = tmp_path / "fw"
-    exported = _cli("export", str(tflite_path(name)), "-o", str(out), "--json")
+    exported = _cli(
+        "export", str(tflite_path(name)), "-o", str(out), "--weights", weights, "--json"
+    )
+    assert exported["weight_storage"] == weights
     built = _cli("build", str(out), "--json")
     symbols = _symbols(out / "build" / "obj" / "model" / "model.o")
     tables = sum(size for sym, size, kind in symbols if kind == "r" and not sym.endswith("_params"))
@@ -60,3 +65,45 @@ def test_export_memory_figures_match_the_elf(tmp_path: Path, name: str) -> None:
     # code size depends on the compiler); it must stay within 3 KB of the built image.
     assert abs(exported["flash_bytes"] - built["flash_bytes"]) <= 3 * 1024
     assert exported["ram_bytes"] >= static_ram
+
+
+def test_int16_weights_double_the_lstm_weights_only(tmp_path: Path) -> None:
+    """int16 storage holds the same LSTM weights sign-extended: the LSTM weight words double
+    (2 bytes per padded weight instead of 1), biases and the head stay as they are."""
+    narrow = _cli("export", str(tflite_path("kws")), "-o", str(tmp_path / "a"), "--json")
+    wide = _cli(
+        "export",
+        str(tflite_path("kws")),
+        "-o",
+        str(tmp_path / "b"),
+        "--weights",
+        "int16",
+        "--json",
+    )
+    for a, b in zip(narrow["layers"], wide["layers"], strict=True):
+        if a["op"] != "lstm":
+            assert a == b
+            continue
+        # 4 gates x H units x 4 columns per group x the input and recurrent column groups
+        padded = 4 * a["hidden"] * 4 * ((a["input"] + 3) // 4 + (a["hidden"] + 3) // 4)
+        assert (a["weight_bits"], b["weight_bits"]) == (8, 16)
+        assert b["flash_bytes"] - a["flash_bytes"] == padded  # one more byte per weight
+
+
+def test_int16_weights_refused_for_tflm(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        [
+            "export",
+            str(tflite_path("small")),
+            "--runtime",
+            "tflm",
+            "--weights",
+            "int16",
+            "-o",
+            str(tmp_path / "fw"),
+        ],  # fmt: skip
+    )
+    assert result.exit_code == 2
+    assert "--weights int16 is a native-engine option" in result.output
+    assert not (tmp_path / "fw").exists()

@@ -70,39 +70,63 @@ def _check(name: str, got: np.ndarray, ref: np.ndarray) -> None:
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory):
-    """Generated and host-compiled models, one per zoo configuration, built on first use."""
-    cache: dict[str, tuple[Path, native.NativeExport]] = {}
+    """Generated models, one per zoo configuration and weight storage, made on first use."""
+    cache: dict[tuple[str, str], tuple[Path, native.NativeExport]] = {}
 
-    def get(name: str) -> tuple[Path, native.NativeExport]:
-        if name not in cache:
-            out = tmp_path_factory.mktemp(f"native_{name}")
-            export = native.generate(read_model(model_zoo.tflite_path(name)), out)
-            cache[name] = (out, export)
-        return cache[name]
+    def get(name: str, weights: str = "int8") -> tuple[Path, native.NativeExport]:
+        if (name, weights) not in cache:
+            out = tmp_path_factory.mktemp(f"native_{name}_{weights}")
+            export = native.generate(read_model(model_zoo.tflite_path(name)), out, weights)
+            cache[name, weights] = (out, export)
+        return cache[name, weights]
 
     return get
 
 
+@pytest.fixture(scope="module")
+def tflm_reference():
+    """TFLM's outputs for the usual inputs of a zoo model, computed once per module."""
+    cache: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
+
+    def get(name: str, count: int = 300) -> tuple[np.ndarray, np.ndarray]:
+        if (name, count) not in cache:
+            x = _inputs(model_zoo.CONFIGS[name], count)
+            ref = model_zoo.tflm_outputs(model_zoo.tflite_bytes(name), x).reshape(len(x), -1)
+            cache[name, count] = (x, ref)
+        return cache[name, count]
+
+    return get
+
+
+@pytest.mark.parametrize("weights", ["int8", "int16"])
 @pytest.mark.parametrize("name", list(model_zoo.CONFIGS))
-def test_host_bit_exact_with_tflm(name: str, generated) -> None:
-    out, export = generated(name)
-    config = model_zoo.CONFIGS[name]
-    x = _inputs(config)
-    ref = model_zoo.tflm_outputs(model_zoo.tflite_bytes(name), x).reshape(len(x), -1)
+def test_host_bit_exact_with_tflm(name: str, weights: str, generated, tflm_reference) -> None:
+    out, export = generated(name, weights)
+    x, ref = tflm_reference(name)
     invoke, stream = _run_host(_build_host(out, ["-O2"], "host"), x)
-    _check(f"{name} invoke", invoke, ref)
-    _check(f"{name} T x step + output", stream, ref)
+    _check(f"{name} {weights} invoke", invoke, ref)
+    _check(f"{name} {weights} T x step + output", stream, ref)
     assert export.ram_bytes > 0 and export.weights_bytes > 0
+    assert export.weight_storage == weights
 
 
-@pytest.mark.parametrize("name", ["small", "stack3", "seq", "odd"])
-def test_host_sanitizers(name: str, generated) -> None:
-    out, _ = generated(name)
-    x = _inputs(model_zoo.CONFIGS[name], 40)
-    ref = model_zoo.tflm_outputs(model_zoo.tflite_bytes(name), x).reshape(len(x), -1)
+@pytest.mark.parametrize(
+    ("name", "weights"),
+    [
+        ("small", "int8"),
+        ("stack3", "int8"),
+        ("seq", "int8"),
+        ("odd", "int8"),
+        ("odd", "int16"),
+        ("stack3", "int16"),
+    ],  # fmt: skip
+)
+def test_host_sanitizers(name: str, weights: str, generated, tflm_reference) -> None:
+    out, _ = generated(name, weights)
+    x, ref = tflm_reference(name, 40)
     invoke, stream = _run_host(_build_host(out, SANITIZE, "asan"), x)
-    _check(f"{name} asan invoke", invoke, ref)
-    _check(f"{name} asan stream", stream, ref)
+    _check(f"{name} {weights} asan invoke", invoke, ref)
+    _check(f"{name} {weights} asan stream", stream, ref)
 
 
 def test_short_requantization_forms(tmp_path: Path) -> None:
@@ -157,8 +181,8 @@ def test_host_general_requantization_path(name: str, monkeypatch, tmp_path: Path
     forms (plain biases)."""
     real_plan = native.plan
 
-    def general_plan(model):
-        p = real_plan(model)
+    def general_plan(model, weight_storage="int8"):
+        p = real_plan(model, weight_storage)
         lstms = [
             dataclasses.replace(
                 layer,
@@ -173,7 +197,7 @@ def test_host_general_requantization_path(name: str, monkeypatch, tmp_path: Path
     monkeypatch.setattr(native, "plan", general_plan)
     native.generate(read_model(model_zoo.tflite_path(name)), tmp_path)
     text = (tmp_path / "model" / "model.c").read_text()
-    assert "\n    0, 0\n};" in text and "\n    1, " not in text
+    assert "\n    0, 0, 8\n};" in text and "\n    1, " not in text
     x = _inputs(model_zoo.CONFIGS[name], 60)
     ref = model_zoo.tflm_outputs(model_zoo.tflite_bytes(name), x).reshape(len(x), -1)
     invoke, stream = _run_host(_build_host(tmp_path, SANITIZE, "general"), x)
@@ -210,6 +234,35 @@ def test_pack_rows_byte_order() -> None:
     w = np.arange(1, 6, dtype=np.int8).reshape(1, 5)
     words = native.pack_rows(w).view(np.uint32)
     assert words.tolist() == [[0x04020301, 0x00000005]]
+
+
+def test_pack_rows_s16_pairs() -> None:
+    """int16 storage: (w0, w1), (w2, w3) per column group, low half first, sign-extended."""
+    w = np.array([[1, -2, 3, -128, 127]], dtype=np.int8)
+    words = native.pack_rows_s16(w).view(np.uint32)
+    assert words.tolist() == [[0xFFFE0001, 0xFF800003, 0x0000007F, 0x00000000]]
+
+
+def test_int16_layout_interleaves_two_words_per_gate() -> None:
+    """Both storages hold the same weights: unpacking either layout gives the .tflite's."""
+    model = read_model(model_zoo.tflite_path("odd"))
+    for weights in native.WEIGHT_STORAGE:
+        layer = native.plan(model, weights).lstms[0]
+        words = layer.weights.view(np.uint32)
+        if weights == "int8":
+            b = words.view(np.uint8).reshape(-1, 4)[:, [0, 2, 1, 3]].view(np.int8).reshape(-1)
+        else:
+            b = words.view(np.int16).reshape(-1)
+        groups_x, groups_h = (layer.input_size + 3) // 4, (layer.hidden + 3) // 4
+        per_unit = b.reshape(layer.hidden, groups_x + groups_h, 4, 4)  # [unit, group, gate, col]
+        unpacked = per_unit.transpose(2, 0, 1, 3).reshape(4, layer.hidden, -1)
+        lstm = next(op for op in model.operators if op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM")
+        for g in range(4):
+            wx = model.tensor(lstm.inputs[1 + g]).data
+            wh = model.tensor(lstm.inputs[5 + g]).data
+            assert np.array_equal(unpacked[g, :, : layer.input_size], wx)
+            start = 4 * groups_x
+            assert np.array_equal(unpacked[g, :, start : start + layer.hidden], wh)
 
 
 @pytest.mark.slow
@@ -315,19 +368,21 @@ def _true_macs(name: str) -> int:
 
 
 @pytest.mark.toolchain
+@pytest.mark.parametrize("weights", ["int8", "int16"])
 @pytest.mark.parametrize("name", ["imu", "kws"])
-def test_qemu_m4_dsp_and_plain_paths(name: str, generated) -> None:
-    out, _ = generated(name)
-    x = _inputs(model_zoo.CONFIGS[name], 12)
-    ref = model_zoo.tflm_outputs(model_zoo.tflite_bytes(name), x).reshape(len(x), -1)
+def test_qemu_m4_dsp_and_plain_paths(name: str, weights: str, generated, tflm_reference) -> None:
+    """The DSP loop and the Armv7-M loop (the M4 built with EL_USE_DSP=0), for both weight
+    storages, give TFLM's bytes on the emulated Cortex-M4."""
+    out, _ = generated(name, weights)
+    x, ref = tflm_reference(name, 12)
     dsp, dsp_instr = _qemu_m4(out, x, 1)
     plain, plain_instr = _qemu_m4(out, x, 0)
-    _check(f"{name} M4 DSP", dsp, ref)
-    _check(f"{name} M4 plain", plain, ref)
+    _check(f"{name} {weights} M4 DSP", dsp, ref)
+    _check(f"{name} {weights} M4 plain", plain, ref)
     macs = _true_macs(name)
     print(
-        f"{name}: {macs} MACs; DSP {dsp_instr} instructions ({dsp_instr / macs:.2f}/MAC), "
-        f"plain {plain_instr} ({plain_instr / macs:.2f}/MAC)"
+        f"{name} {weights}: {macs} MACs; DSP {dsp_instr} instructions "
+        f"({dsp_instr / macs:.2f}/MAC), plain {plain_instr} ({plain_instr / macs:.2f}/MAC)"
     )
     assert dsp_instr < plain_instr
 

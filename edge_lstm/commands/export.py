@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from edge_lstm.commands.options import board_option, json_flag
+from edge_lstm.commands.options import board_option, json_flag, weights_option
 from edge_lstm.export import RUNTIMES, TFLM_KERNELS, export_project
 from edge_lstm.project_formats import FORMATS
 
@@ -59,6 +59,7 @@ BUILD_HINTS = {
     help="make: a Makefile folder; cmake: the same plus CMakeLists.txt and a toolchain file; "
     "platformio: a PlatformIO project; arduino: an Arduino library with an example sketch.",
 )
+@weights_option
 @json_flag
 def export(
     model: Path,
@@ -68,6 +69,7 @@ def export(
     tflm_dir: Path | None,
     output: Path,
     fmt: str,
+    weight_storage: str,
     as_json: bool,
 ) -> None:
     """Write a self-contained firmware folder for MODEL on BOARD.
@@ -90,6 +92,7 @@ def export(
         tflm_kernels=kernels,
         tflm_dir=None if tflm_dir is None else Path(tflm_dir),
         fmt=fmt,
+        weight_storage=weight_storage,
     )
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))

@@ -13,6 +13,7 @@ from edge_lstm.commands.options import (
     calib_option,
     json_flag,
     report_option,
+    weights_option,
     work_option,
 )
 from edge_lstm.errors import EXIT_MISMATCH
@@ -32,6 +33,7 @@ from edge_lstm.errors import EXIT_MISMATCH
 @click.option(
     "--runtime", type=click.Choice(["native", "tflm"]), default="native", show_default=True
 )
+@weights_option
 @work_option("edge-lstm-run")
 @click.option("--limit", type=click.IntRange(1), help="Validate only the first N samples.")
 @report_option
@@ -42,6 +44,7 @@ def run(
     test_path: Path,
     board: str,
     runtime: str,
+    weight_storage: str,
     work_dir: Path,
     limit: int | None,
     report_dir: Path | None,
@@ -66,6 +69,7 @@ def run(
         work_dir,
         board,
         runtime=runtime,
+        weight_storage=weight_storage,
         limit=limit,
         echo=echo,
         progress=not as_json,

@@ -219,6 +219,16 @@ EL_INLINE int32_t el_mac4(int32_t acc, int32_t w, int32_t x01, int32_t x23)
 #endif
 }
 
+/** acc + w0 x0 + w1 x1 for the int16 pairs w = (w0, w1) and x = (x0, x1): one SMLAD. */
+EL_INLINE int32_t el_mac2_s16(int32_t acc, int32_t w, int32_t x)
+{
+#if EL_USE_DSP
+    return __smlad((uint32_t)w, (uint32_t)x, acc);
+#else
+    return acc + (int16_t)(w & 0xFFFF) * (int16_t)(x & 0xFFFF) + (w >> 16) * (x >> 16);
+#endif
+}
+
 /**
  * Pack n int8 values, shifted left by shift (0, or 1: twice an int8 still fits an int16), as
  * int16 pairs into dst (ceil(n/4) * 2 words); the padding up to a multiple of 4 is zero.

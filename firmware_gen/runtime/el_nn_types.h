@@ -30,12 +30,14 @@ typedef struct {
  * that SXTB16 and SXTB16 ROR #8 give the pairs (w0, w1) and (w2, w3). For each hidden unit
  * j the words are: for every 4 input columns the words of gates i, f, g, o; then for every
  * 4 recurrent columns the words of gates i, f, g, o. Columns are zero-padded to a multiple
- * of 4.
+ * of 4. With weight_bits 16 the same values are stored sign-extended, two words per gate
+ * and column group, the int16 pairs (w0, w1) and (w2, w3) (low half first).
  */
 typedef struct {
     int32_t input_size;           /**< I: features of x */
     int32_t hidden_size;          /**< H: units */
-    const int32_t *weights;       /**< H * 4 * (ceil(I/4) + ceil(H/4)) packed words */
+    const int32_t *weights;       /**< H * 4 * (ceil(I/4) + ceil(H/4)) packed words, twice
+                                       that with weight_bits 16 */
     const int32_t *bias;          /**< [H][8]: input-side bias of i, f, g, o with the
                                        input zero point folded in, then the recurrent
                                        zero-point correction of i, f, g, o; doubled
@@ -58,6 +60,8 @@ typedef struct {
                                        requantized gate side and no sum of the two sides of a
                                        gate can leave [-32767, 32767]: the kernel then skips
                                        their int16 saturation; 0: saturate */
+    int32_t weight_bits;          /**< 8: four int8 weights per word; 16: int16 pairs (no
+                                       unpacking in the loop, twice the flash) */
 } el_lstm_s8_params;
 
 /**
