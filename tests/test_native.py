@@ -388,6 +388,19 @@ def test_qemu_m4_dsp_and_plain_paths(name: str, weights: str, generated, tflm_re
 
 
 @pytest.mark.toolchain
+@pytest.mark.parametrize("weights", ["int8", "int16"])
+@pytest.mark.parametrize("name", ["tiny", "small", "stack2", "stack3", "seq", "odd"])
+def test_qemu_m4_units_routine(name: str, weights: str, generated, tflm_reference) -> None:
+    """On cores with the DSP extension every unit of a layer on the short forms runs in one
+    assembly routine (el_lstm_units_dsp, with and without the gate saturations): the rest of
+    the zoo through it, byte for byte against TFLM (imu, kws and wide are run above)."""
+    out, _ = generated(name, weights)
+    x, ref = tflm_reference(name, 8)
+    got, _ = _qemu_m4(out, x, 1)
+    _check(f"{name} {weights} M4 units routine", got, ref)
+
+
+@pytest.mark.toolchain
 @pytest.mark.slow
 def test_qemu_m4_instructions_hidden_128(generated) -> None:
     out, _ = generated("wide")

@@ -18,6 +18,8 @@
  */
 #include "el_nnfunctions.h"
 
+#include <stddef.h>
+
 #include "el_fixedpoint.h"
 #include "el_sigmoid_tanh.h"
 
@@ -287,6 +289,321 @@ EL_NOINLINE const int32_t *el_lstm_unit_dots16(const int32_t *w, const el_lstm_i
 typedef const int32_t *(*el_lstm_unit_dots_fn)(const int32_t *w, const el_lstm_inputs *in,
                                                const int32_t *bias, int32_t acc[8]);
 
+/* Cores with the DSP extension, short requantization forms: every unit of a step in one
+ * assembly routine (GNU syntax, Thumb-2), so that a unit's eight accumulators go from the dot
+ * products to the requantizations in registers and the constants stream in with LDM. It is
+ * the code of el_lstm_unit_dots() and el_lstm_unit_fast() instruction for instruction (same
+ * formulas, same order of roundings); the tests compare its bytes with TFLM's on QEMU. */
+#if EL_USE_DSP && defined(__GNUC__) && defined(__thumb2__)
+#define EL_LSTM_UNITS_ASM 1
+#else
+#define EL_LSTM_UNITS_ASM 0
+#endif
+
+#if EL_LSTM_UNITS_ASM
+/* What the routine reads; the offsets are fixed in the assembly (checked below). */
+typedef struct {
+    const int32_t *w;           /*  0: the next unit's weights (advanced) */
+    const int32_t *bias;        /*  4: the next unit's 8 folded biases (advanced) */
+    const int32_t *x;           /*  8: widened input */
+    const int32_t *x_end;       /* 12 */
+    const int32_t *h;           /* 16: widened h(t-1) */
+    const int32_t *h_end;       /* 20 */
+    int8_t *hidden;             /* 24: h(t), written unit by unit (advanced) */
+    int16_t *cell;              /* 28: c, updated in place (advanced) */
+    int8_t *hidden_end;         /* 32 */
+    const uint32_t *table;      /* 36: el_sigmoid_table_packed */
+    void (*dots)(void);         /* 40: el_lstm_dots8_dsp or el_lstm_dots16_dsp */
+    int32_t sigmoid_round;      /* 44: 2^24 + 2^9, see el_sigmoid_s16_in32() */
+    /* 48: read in this order for every unit: per gate i f g o the input side's multiplier,
+     * 2^(right - 1) and right, then the recurrent side's; forget x cell add and shift,
+     * input x cell gate add and shift; cell_lo, cell_hi; the cell tanh multiplier, rounding
+     * constant and shift; the hidden multiplier, 2^(right - 1), right and zero point. */
+    int32_t k[37];
+} el_lstm_units_ctx;
+
+typedef char el_lstm_units_ctx_k_offset[(offsetof(el_lstm_units_ctx, k) == 48) ? 1 : -1];
+typedef char el_lstm_units_ctx_dots_offset[(offsetof(el_lstm_units_ctx, dots) == 40) ? 1 : -1];
+
+void el_lstm_units_dsp(el_lstm_units_ctx *ctx);
+void el_lstm_units_dsp_sat(el_lstm_units_ctx *ctx);
+void el_lstm_dots8_dsp(void);
+void el_lstm_dots16_dsp(void);
+
+/* The dot-product routines take the accumulators in r1-r4, the input in r5 up to r12 and
+ * the weights in r6 (advanced); they use r7-r11 and keep r0. One column group is 16 MACs; an
+ * odd count of groups enters the loop at its second half. */
+__asm__(
+    ".pushsection .text.el_lstm_dots8_dsp,\"ax\",%progbits\n"
+    ".syntax unified\n"
+    ".thumb\n"
+    ".p2align 2\n"
+    ".global el_lstm_dots8_dsp\n"
+    ".type el_lstm_dots8_dsp, %function\n"
+    ".thumb_func\n"
+    "el_lstm_dots8_dsp:\n"
+    ".macro el_group8\n"
+    "  ldrd   r7, r8, [r5], #8\n"
+    "  ldrd   r9, r10, [r6], #16\n"
+    "  sxtb16 r11, r9\n"
+    "  smlad  r1, r11, r7, r1\n"
+    "  sxtb16 r9, r9, ror #8\n"
+    "  smlad  r1, r9, r8, r1\n"
+    "  sxtb16 r11, r10\n"
+    "  smlad  r2, r11, r7, r2\n"
+    "  sxtb16 r10, r10, ror #8\n"
+    "  smlad  r2, r10, r8, r2\n"
+    "  ldrd   r9, r10, [r6, #-8]\n"
+    "  sxtb16 r11, r9\n"
+    "  smlad  r3, r11, r7, r3\n"
+    "  sxtb16 r9, r9, ror #8\n"
+    "  smlad  r3, r9, r8, r3\n"
+    "  sxtb16 r11, r10\n"
+    "  smlad  r4, r11, r7, r4\n"
+    "  sxtb16 r10, r10, ror #8\n"
+    "  smlad  r4, r10, r8, r4\n"
+    ".endm\n"
+    "  sub    r11, r12, r5\n"
+    "  tst    r11, #8\n"
+    "  bne    2f\n"
+    "1:\n"
+    "  el_group8\n"
+    "2:\n"
+    "  el_group8\n"
+    "  cmp    r5, r12\n"
+    "  bne    1b\n"
+    "  bx     lr\n"
+    ".purgem el_group8\n"
+    ".size el_lstm_dots8_dsp, .-el_lstm_dots8_dsp\n"
+    ".popsection\n");
+
+__asm__(
+    ".pushsection .text.el_lstm_dots16_dsp,\"ax\",%progbits\n"
+    ".syntax unified\n"
+    ".thumb\n"
+    ".p2align 2\n"
+    ".global el_lstm_dots16_dsp\n"
+    ".type el_lstm_dots16_dsp, %function\n"
+    ".thumb_func\n"
+    "el_lstm_dots16_dsp:\n"
+    ".macro el_group16\n"
+    "  ldrd   r7, r8, [r5], #8\n"
+    "  ldrd   r9, r10, [r6], #32\n"
+    "  smlad  r1, r9, r7, r1\n"
+    "  smlad  r1, r10, r8, r1\n"
+    "  ldrd   r9, r10, [r6, #-24]\n"
+    "  smlad  r2, r9, r7, r2\n"
+    "  smlad  r2, r10, r8, r2\n"
+    "  ldrd   r9, r10, [r6, #-16]\n"
+    "  smlad  r3, r9, r7, r3\n"
+    "  smlad  r3, r10, r8, r3\n"
+    "  ldrd   r9, r10, [r6, #-8]\n"
+    "  smlad  r4, r9, r7, r4\n"
+    "  smlad  r4, r10, r8, r4\n"
+    ".endm\n"
+    "  sub    r11, r12, r5\n"
+    "  tst    r11, #8\n"
+    "  bne    2f\n"
+    "1:\n"
+    "  el_group16\n"
+    "2:\n"
+    "  el_group16\n"
+    "  cmp    r5, r12\n"
+    "  bne    1b\n"
+    "  bx     lr\n"
+    ".purgem el_group16\n"
+    ".size el_lstm_dots16_dsp, .-el_lstm_dots16_dsp\n"
+    ".popsection\n");
+
+/* The unit loop, once with and once without the gates' int16 saturations (sat = 1 / 0). */
+#define EL_LSTM_UNITS_ASM_BODY(name, sat)                                                   \
+    ".pushsection .text." name ",\"ax\",%progbits\n"                                         \
+    ".syntax unified\n"                                                                      \
+    ".thumb\n"                                                                               \
+    ".p2align 2\n"                                                                           \
+    ".global " name "\n"                                                                     \
+    ".type " name ", %function\n"                                                            \
+    ".thumb_func\n" name ":\n"                                                               \
+    ".macro el_gate xa, ha\n"                                                                \
+    "  ldm    lr!, {r9, r10, r11}\n"                                                         \
+    "  smmlar r12, \\xa, r9, r10\n"                                                          \
+    "  sub    r12, r12, \\xa, lsr #31\n"                                                     \
+    "  asr    \\xa, r12, r11\n"                                                              \
+    "  ldm    lr!, {r9, r10, r11}\n"                                                         \
+    "  smmlar r12, \\ha, r9, r10\n"                                                          \
+    "  sub    r12, r12, \\ha, lsr #31\n"                                                     \
+    "  asr    r12, r12, r11\n"                                                               \
+    ".if " sat "\n"                                                                          \
+    "  ssat   \\xa, #16, \\xa\n"                                                             \
+    "  ssat   r12, #16, r12\n"                                                               \
+    ".endif\n"                                                                               \
+    "  add    \\ha, \\xa, r12\n"                                                             \
+    ".if " sat "\n"                                                                          \
+    "  ssat   \\ha, #16, \\ha\n"                                                             \
+    ".endif\n"                                                                               \
+    ".endm\n"                                                                                \
+    ".macro el_sigmoid g\n"                                                                  \
+    "  add    r5, \\g, \\g, lsl #1\n"                                                        \
+    "  eor    r6, r5, r5, asr #31\n"                                                         \
+    "  sub    r6, r6, r5, asr #31\n"                                                         \
+    "  lsr    r7, r6, #9\n"                                                                  \
+    "  ldr    r7, [r12, r7, lsl #2]\n"                                                       \
+    "  ubfx   r6, r6, #0, #9\n"                                                              \
+    "  orr    r6, r6, #0x2000000\n"                                                          \
+    "  smuad  r7, r7, r6\n"                                                                  \
+    "  eor    r7, r7, r5, asr #31\n"                                                         \
+    "  add    r7, r7, r11\n"                                                                 \
+    "  asr    \\g, r7, #10\n"                                                                \
+    ".endm\n"                                                                                \
+    ".macro el_tanh_of_r5 out\n"                                                             \
+    "  eor    r6, r5, r5, asr #31\n"                                                         \
+    "  sub    r6, r6, r5, asr #31\n"                                                         \
+    "  lsr    r7, r6, #8\n"                                                                  \
+    "  usat   r7, #8, r7\n"                                                                  \
+    "  ldr    r7, [r12, r7, lsl #2]\n"                                                       \
+    "  uxtb   r6, r6\n"                                                                      \
+    "  orr    r6, r6, #0x1000000\n"                                                          \
+    "  smuad  r7, r7, r6\n"                                                                  \
+    "  eor    r7, r7, r5, asr #31\n"                                                         \
+    "  add    r7, r7, #128\n"                                                                \
+    "  asr    \\out, r7, #8\n"                                                               \
+    ".endm\n"                                                                                \
+    "  push   {r4-r11, lr}\n"                                                                \
+    "0:\n"                                                                                   \
+    "  ldr    r11, [r0, #4]\n"                                                               \
+    "  ldm    r11, {r1-r4}\n"                                                                \
+    "  ldr    r6, [r0, #0]\n"                                                                \
+    "  ldrd   r5, r12, [r0, #8]\n"                                                           \
+    "  ldr    r7, [r0, #40]\n"                                                               \
+    "  blx    r7\n"                                                                          \
+    "  push   {r1-r4}\n"                                                                     \
+    "  ldr    r11, [r0, #4]\n"                                                               \
+    "  add    r11, r11, #16\n"                                                               \
+    "  ldm    r11!, {r1-r4}\n"                                                               \
+    "  str    r11, [r0, #4]\n"                                                               \
+    "  ldrd   r5, r12, [r0, #16]\n"                                                          \
+    "  ldr    r7, [r0, #40]\n"                                                               \
+    "  blx    r7\n"                                                                          \
+    "  str    r6, [r0, #0]\n"                                                                \
+    "  pop    {r5-r8}\n"                                                                     \
+    "  add    lr, r0, #48\n"                                                                 \
+    "  el_gate r5, r1\n"                                                                     \
+    "  el_gate r6, r2\n"                                                                     \
+    "  el_gate r7, r3\n"                                                                     \
+    "  el_gate r8, r4\n"                                                                     \
+    "  ldr    r12, [r0, #36]\n"                                                              \
+    "  ldr    r11, [r0, #44]\n"                                                              \
+    "  el_sigmoid r1\n"                                                                      \
+    "  el_sigmoid r2\n"                                                                      \
+    "  el_sigmoid r4\n"                                                                      \
+    "  add    r5, r3, r3, lsl #1\n"                                                          \
+    "  el_tanh_of_r5 r3\n"                                                                   \
+    "  ldr    r5, [r0, #28]\n"                                                               \
+    "  ldrsh  r6, [r5]\n"                                                                    \
+    "  mul    r6, r2, r6\n"                                                                  \
+    "  ldm    lr!, {r7, r8, r9, r10}\n"                                                      \
+    "  add    r2, r6, r7\n"                                                                  \
+    "  sub    r2, r2, r6, lsr #31\n"                                                         \
+    "  sub    r2, r2, r6, lsr #31\n"                                                         \
+    "  asr    r2, r2, r8\n"                                                                  \
+    "  ssat   r2, #16, r2\n"                                                                 \
+    "  mul    r6, r1, r3\n"                                                                  \
+    "  add    r1, r6, r9\n"                                                                  \
+    "  sub    r1, r1, r6, lsr #31\n"                                                         \
+    "  sub    r1, r1, r6, lsr #31\n"                                                         \
+    "  asr    r1, r1, r10\n"                                                                 \
+    "  ssat   r1, #16, r1\n"                                                                 \
+    "  add    r1, r1, r2\n"                                                                  \
+    "  ssat   r1, #16, r1\n"                                                                 \
+    "  ldm    lr!, {r7, r8}\n"                                                               \
+    "  cmp    r1, r7\n"                                                                      \
+    "  it     lt\n"                                                                          \
+    "  movlt  r1, r7\n"                                                                      \
+    "  cmp    r1, r8\n"                                                                      \
+    "  it     gt\n"                                                                          \
+    "  movgt  r1, r8\n"                                                                      \
+    "  strh   r1, [r5], #2\n"                                                                \
+    "  str    r5, [r0, #28]\n"                                                               \
+    "  ldm    lr!, {r7, r8, r9}\n"                                                           \
+    "  mla    r5, r1, r7, r8\n"                                                              \
+    "  asr    r5, r5, r9\n"                                                                  \
+    "  el_tanh_of_r5 r7\n"                                                                   \
+    "  mul    r4, r4, r7\n"                                                                  \
+    "  lsl    r4, r4, #1\n"                                                                  \
+    "  ldm    lr!, {r7, r8, r9, r10}\n"                                                      \
+    "  smmlar r5, r4, r7, r8\n"                                                              \
+    "  sub    r5, r5, r4, lsr #31\n"                                                         \
+    "  asr    r5, r5, r9\n"                                                                  \
+    "  add    r5, r5, r10\n"                                                                 \
+    "  ssat   r5, #8, r5\n"                                                                  \
+    "  ldr    r6, [r0, #24]\n"                                                               \
+    "  strb   r5, [r6], #1\n"                                                                \
+    "  str    r6, [r0, #24]\n"                                                               \
+    "  ldr    r7, [r0, #32]\n"                                                               \
+    "  cmp    r6, r7\n"                                                                      \
+    "  bne    0b\n"                                                                          \
+    "  pop    {r4-r11, pc}\n"                                                                \
+    ".purgem el_gate\n"                                                                      \
+    ".purgem el_sigmoid\n"                                                                   \
+    ".purgem el_tanh_of_r5\n"                                                                \
+    ".size " name ", .-" name "\n"                                                           \
+    ".popsection\n"
+
+__asm__(EL_LSTM_UNITS_ASM_BODY("el_lstm_units_dsp", "0"));
+__asm__(EL_LSTM_UNITS_ASM_BODY("el_lstm_units_dsp_sat", "1"));
+#undef EL_LSTM_UNITS_ASM_BODY
+
+/* Fills the routine's context for one step and runs it. */
+static void el_lstm_units_run(const el_lstm_s8_params *params, const el_lstm_inputs *in,
+                              int8_t *hidden, int16_t *cell)
+{
+    el_lstm_units_ctx ctx;
+    int32_t *k = ctx.k;
+    int32_t g;
+    ctx.w = params->weights;
+    ctx.bias = params->bias;
+    ctx.x = in->x;
+    ctx.x_end = in->x + 2 * in->x_groups;
+    ctx.h = in->h;
+    ctx.h_end = in->h + 2 * in->h_groups;
+    ctx.hidden = hidden;
+    ctx.cell = cell;
+    ctx.hidden_end = hidden + params->hidden_size;
+    ctx.table = el_sigmoid_table_packed;
+    ctx.dots = (params->weight_bits == 16) ? el_lstm_dots16_dsp : el_lstm_dots8_dsp;
+    ctx.sigmoid_round = (1 << 24) + (1 << 9);
+    for (g = 0; g < 4; g++) {
+        const el_requant *side[2];
+        int32_t s;
+        side[0] = &params->input_rq[g];
+        side[1] = &params->recurrent_rq[g];
+        for (s = 0; s < 2; s++) {
+            *k++ = side[s]->multiplier;
+            *k++ = (int32_t)(1u << (-side[s]->shift - 1));
+            *k++ = -side[s]->shift;
+        }
+    }
+    *k++ = (int32_t)(1u << (-params->forget_cell_rq.shift)) + 1;
+    *k++ = 1 - params->forget_cell_rq.shift;
+    *k++ = (int32_t)(1u << (-params->input_gate_rq.shift)) + 1;
+    *k++ = 1 - params->input_gate_rq.shift;
+    *k++ = (params->cell_clip >= 0) ? -params->cell_clip : -32768;
+    *k++ = (params->cell_clip >= 0) ? params->cell_clip : 32767;
+    *k++ = params->cell_tanh_multiplier;
+    *k++ = (params->cell_tanh_shift > 0) ? (int32_t)(1u << (params->cell_tanh_shift - 1)) : 0;
+    *k++ = params->cell_tanh_shift;
+    *k++ = params->hidden_rq.multiplier;
+    *k++ = (int32_t)(1u << (-params->hidden_rq.shift - 1));
+    *k++ = -params->hidden_rq.shift;
+    *k++ = params->hidden_zero_point;
+    if (params->gates_in_range) {
+        el_lstm_units_dsp(&ctx);
+    } else {
+        el_lstm_units_dsp_sat(&ctx);
+    }
+}
+#endif
+
 /* The short forms of the unit's requantizations, derived once per step from the params. */
 typedef struct {
     int32_t m;     /* multiplier */
@@ -307,7 +624,7 @@ typedef struct {
     int32_t tanh_round; /* rounding constant of the cell tanh input scaling */
 } el_lstm_fast_rq;
 
-static void el_lstm_fast_rq_init(const el_lstm_s8_params *params, el_lstm_fast_rq *f)
+EL_INLINE void el_lstm_fast_rq_init(const el_lstm_s8_params *params, el_lstm_fast_rq *f)
 {
     int32_t g;
     for (g = 0; g < 8; g++) {
@@ -399,6 +716,10 @@ el_status el_lstm_s8_step(const el_lstm_s8_params *params, const int8_t *input, 
     in.h_groups = rec_groups;
 
     if (params->shift_only) {
+#if EL_LSTM_UNITS_ASM
+        el_lstm_units_run(params, &in, hidden, cell);
+        return EL_STATUS_SUCCESS;
+#else
         el_lstm_fast_rq f;
         el_lstm_fast_rq_init(params, &f);
         if (params->gates_in_range) {
@@ -415,6 +736,7 @@ el_status el_lstm_s8_step(const el_lstm_s8_params *params, const int8_t *input, 
             hidden[j] = (int8_t)el_lstm_unit_fast(&f, acc, acc + 4, &cell[j], zp_h, params, 1);
         }
         return EL_STATUS_SUCCESS;
+#endif
     }
 
     for (j = 0; j < params->hidden_size; j++, bias += 8) {
