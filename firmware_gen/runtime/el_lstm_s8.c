@@ -290,10 +290,13 @@ typedef const int32_t *(*el_lstm_unit_dots_fn)(const int32_t *w, const el_lstm_i
                                                const int32_t *bias, int32_t acc[8]);
 
 /* Cores with the DSP extension, short requantization forms: every unit of a step in one
- * assembly routine (GNU syntax, Thumb-2), so that a unit's eight accumulators go from the dot
- * products to the requantizations in registers and the constants stream in with LDM. It is
- * the code of el_lstm_unit_dots() and el_lstm_unit_fast() instruction for instruction (same
- * formulas, same order of roundings); the tests compare its bytes with TFLM's on QEMU. */
+ * assembly routine (GNU syntax, Thumb-2). It computes what el_lstm_unit_dots() and
+ * el_lstm_unit_fast() compute, with the same formulas in the same order of roundings (the
+ * tests compare its bytes with TFLM's on QEMU), but a unit's eight accumulators go from the
+ * dot products to the requantizations in registers, the constants stream in with LDM, and
+ * the MAC loops use all 14 registers: LDM of a column group's four weight words (int8: 18
+ * instructions per 16 MACs; int16: two LDM of four words, 11 instructions per 16 MACs). The
+ * context is copied to the routine's stack frame so that no register holds its address. */
 #if EL_USE_DSP && defined(__GNUC__) && defined(__thumb2__)
 #define EL_LSTM_UNITS_ASM 1
 #else
@@ -303,145 +306,97 @@ typedef const int32_t *(*el_lstm_unit_dots_fn)(const int32_t *w, const el_lstm_i
 #if EL_LSTM_UNITS_ASM
 /* What the routine reads; the offsets are fixed in the assembly (checked below). */
 typedef struct {
-    const int32_t *w;           /*  0: the next unit's weights (advanced) */
-    const int32_t *bias;        /*  4: the next unit's 8 folded biases (advanced) */
-    const int32_t *x;           /*  8: widened input */
-    const int32_t *x_end;       /* 12 */
-    const int32_t *h;           /* 16: widened h(t-1) */
-    const int32_t *h_end;       /* 20 */
-    int8_t *hidden;             /* 24: h(t), written unit by unit (advanced) */
-    int16_t *cell;              /* 28: c, updated in place (advanced) */
-    int8_t *hidden_end;         /* 32 */
-    const uint32_t *table;      /* 36: el_sigmoid_table_packed */
-    void (*dots)(void);         /* 40: el_lstm_dots8_dsp or el_lstm_dots16_dsp */
-    int32_t sigmoid_round;      /* 44: 2^24 + 2^9, see el_sigmoid_s16_in32() */
-    /* 48: read in this order for every unit: per gate i f g o the input side's multiplier,
-     * 2^(right - 1) and right, then the recurrent side's; forget x cell add and shift,
-     * input x cell gate add and shift; cell_lo, cell_hi; the cell tanh multiplier, rounding
-     * constant and shift; the hidden multiplier, 2^(right - 1), right and zero point. */
-    int32_t k[37];
+    const int32_t *w;        /*  0: the next unit's weights (advanced) */
+    const int32_t *bias;     /*  4: the next unit's input-side biases (advanced) */
+    const int32_t *x;        /*  8: widened input */
+    const int32_t *x_end;    /* 12 */
+    const int32_t *h;        /* 16: widened h(t-1) */
+    const int32_t *h_end;    /* 20 */
+    int8_t *hidden;          /* 24: h(t), written unit by unit (advanced) */
+    int16_t *cell;           /* 28: c, updated in place (advanced) */
+    int8_t *hidden_end;      /* 32 */
+    const uint32_t *table;   /* 36: el_sigmoid_table_packed */
+    const int32_t *k_first;  /* 40: &k[0] */
+    int32_t sigmoid_round;   /* 44: 2^24 + 2^9, see el_sigmoid_s16_in32() */
+    /* Read in this order for every unit: 1 when the gates saturate (gates_in_range 0);
+     * per gate i f g o the input side's multiplier, 2^(right - 1) and right, then the
+     * recurrent side's; forget x cell add and shift, input x cell gate add and shift;
+     * cell_lo, cell_hi; the cell tanh multiplier, rounding constant and shift; the hidden
+     * multiplier, 2^(right - 1), right and zero point. */
+    int32_t k[38];
 } el_lstm_units_ctx;
 
 typedef char el_lstm_units_ctx_k_offset[(offsetof(el_lstm_units_ctx, k) == 48) ? 1 : -1];
-typedef char el_lstm_units_ctx_dots_offset[(offsetof(el_lstm_units_ctx, dots) == 40) ? 1 : -1];
 
-void el_lstm_units_dsp(el_lstm_units_ctx *ctx);
-void el_lstm_units_dsp_sat(el_lstm_units_ctx *ctx);
-void el_lstm_dots8_dsp(void);
-void el_lstm_dots16_dsp(void);
+void el_lstm_units_dsp_w8(el_lstm_units_ctx *ctx);
+void el_lstm_units_dsp_w16(el_lstm_units_ctx *ctx);
 
-/* The dot-product routines take the accumulators in r1-r4, the input in r5 up to r12 and
- * the weights in r6 (advanced); they use r7-r11 and keep r0. One column group is 16 MACs; an
- * odd count of groups enters the loop at its second half. */
-__asm__(
-    ".pushsection .text.el_lstm_dots8_dsp,\"ax\",%progbits\n"
-    ".syntax unified\n"
-    ".thumb\n"
-    ".p2align 2\n"
-    ".global el_lstm_dots8_dsp\n"
-    ".type el_lstm_dots8_dsp, %function\n"
-    ".thumb_func\n"
-    "el_lstm_dots8_dsp:\n"
-    ".macro el_group8\n"
-    "  ldrd   r7, r8, [r5], #8\n"
-    "  ldrd   r9, r10, [r6], #16\n"
-    "  sxtb16 r11, r9\n"
-    "  smlad  r1, r11, r7, r1\n"
-    "  sxtb16 r9, r9, ror #8\n"
-    "  smlad  r1, r9, r8, r1\n"
-    "  sxtb16 r11, r10\n"
-    "  smlad  r2, r11, r7, r2\n"
-    "  sxtb16 r10, r10, ror #8\n"
-    "  smlad  r2, r10, r8, r2\n"
-    "  ldrd   r9, r10, [r6, #-8]\n"
-    "  sxtb16 r11, r9\n"
-    "  smlad  r3, r11, r7, r3\n"
-    "  sxtb16 r9, r9, ror #8\n"
-    "  smlad  r3, r9, r8, r3\n"
-    "  sxtb16 r11, r10\n"
-    "  smlad  r4, r11, r7, r4\n"
-    "  sxtb16 r10, r10, ror #8\n"
-    "  smlad  r4, r10, r8, r4\n"
-    ".endm\n"
-    "  sub    r11, r12, r5\n"
-    "  tst    r11, #8\n"
-    "  bne    2f\n"
-    "1:\n"
-    "  el_group8\n"
-    "2:\n"
-    "  el_group8\n"
-    "  cmp    r5, r12\n"
-    "  bne    1b\n"
-    "  bx     lr\n"
-    ".purgem el_group8\n"
-    ".size el_lstm_dots8_dsp, .-el_lstm_dots8_dsp\n"
-    ".popsection\n");
-
-__asm__(
-    ".pushsection .text.el_lstm_dots16_dsp,\"ax\",%progbits\n"
-    ".syntax unified\n"
-    ".thumb\n"
-    ".p2align 2\n"
-    ".global el_lstm_dots16_dsp\n"
-    ".type el_lstm_dots16_dsp, %function\n"
-    ".thumb_func\n"
-    "el_lstm_dots16_dsp:\n"
-    ".macro el_group16\n"
-    "  ldrd   r7, r8, [r5], #8\n"
-    "  ldrd   r9, r10, [r6], #32\n"
-    "  smlad  r1, r9, r7, r1\n"
-    "  smlad  r1, r10, r8, r1\n"
-    "  ldrd   r9, r10, [r6, #-24]\n"
-    "  smlad  r2, r9, r7, r2\n"
-    "  smlad  r2, r10, r8, r2\n"
-    "  ldrd   r9, r10, [r6, #-16]\n"
-    "  smlad  r3, r9, r7, r3\n"
-    "  smlad  r3, r10, r8, r3\n"
-    "  ldrd   r9, r10, [r6, #-8]\n"
-    "  smlad  r4, r9, r7, r4\n"
-    "  smlad  r4, r10, r8, r4\n"
-    ".endm\n"
-    "  sub    r11, r12, r5\n"
-    "  tst    r11, #8\n"
-    "  bne    2f\n"
-    "1:\n"
-    "  el_group16\n"
-    "2:\n"
-    "  el_group16\n"
-    "  cmp    r5, r12\n"
-    "  bne    1b\n"
-    "  bx     lr\n"
-    ".purgem el_group16\n"
-    ".size el_lstm_dots16_dsp, .-el_lstm_dots16_dsp\n"
-    ".popsection\n");
-
-/* The unit loop, once with and once without the gates' int16 saturations (sat = 1 / 0). */
-#define EL_LSTM_UNITS_ASM_BODY(name, sat)                                                   \
-    ".pushsection .text." name ",\"ax\",%progbits\n"                                         \
-    ".syntax unified\n"                                                                      \
-    ".thumb\n"                                                                               \
-    ".p2align 2\n"                                                                           \
-    ".global " name "\n"                                                                     \
-    ".type " name ", %function\n"                                                            \
-    ".thumb_func\n" name ":\n"                                                               \
-    ".macro el_gate xa, ha\n"                                                                \
-    "  ldm    lr!, {r9, r10, r11}\n"                                                         \
-    "  smmlar r12, \\xa, r9, r10\n"                                                          \
-    "  sub    r12, r12, \\xa, lsr #31\n"                                                     \
-    "  asr    \\xa, r12, r11\n"                                                              \
-    "  ldm    lr!, {r9, r10, r11}\n"                                                         \
-    "  smmlar r12, \\ha, r9, r10\n"                                                          \
-    "  sub    r12, r12, \\ha, lsr #31\n"                                                     \
-    "  asr    r12, r12, r11\n"                                                               \
-    ".if " sat "\n"                                                                          \
-    "  ssat   \\xa, #16, \\xa\n"                                                             \
-    "  ssat   r12, #16, r12\n"                                                               \
-    ".endif\n"                                                                               \
-    "  add    \\ha, \\xa, r12\n"                                                             \
-    ".if " sat "\n"                                                                          \
-    "  ssat   \\ha, #16, \\ha\n"                                                             \
-    ".endif\n"                                                                               \
+/* Register use. MAC loops: r1-r4 the gates' accumulators, r5 the input (up to lr), r6 the
+ * weights, r7 r8 an input pair group, r9-r12 weight words, r0 an unpacked pair. After them:
+ * r5-r8 and r1-r4 the input and recurrent sides (then the gates) of i f g o, lr the
+ * constant stream, r9-r12 constants and temporaries, r0 the saturation flag. The frame holds
+ * the context's first 12 words at sp (sp + 16 while the input side's accumulators are
+ * pushed). */
+#define EL_LSTM_UNITS_ASM_MACROS                                                            \
+    ".macro el_group8\n"                                                                     \
+    "  ldrd   r7, r8, [r5], #8\n"                                                            \
+    "  ldm    r6!, {r9, r10, r11, r12}\n"                                                    \
+    "  sxtb16 r0, r9\n"                                                                      \
+    "  smlad  r1, r0, r7, r1\n"                                                              \
+    "  sxtb16 r9, r9, ror #8\n"                                                              \
+    "  smlad  r1, r9, r8, r1\n"                                                              \
+    "  sxtb16 r0, r10\n"                                                                     \
+    "  smlad  r2, r0, r7, r2\n"                                                              \
+    "  sxtb16 r10, r10, ror #8\n"                                                            \
+    "  smlad  r2, r10, r8, r2\n"                                                             \
+    "  sxtb16 r0, r11\n"                                                                     \
+    "  smlad  r3, r0, r7, r3\n"                                                              \
+    "  sxtb16 r11, r11, ror #8\n"                                                            \
+    "  smlad  r3, r11, r8, r3\n"                                                             \
+    "  sxtb16 r0, r12\n"                                                                     \
+    "  smlad  r4, r0, r7, r4\n"                                                              \
+    "  sxtb16 r12, r12, ror #8\n"                                                            \
+    "  smlad  r4, r12, r8, r4\n"                                                             \
     ".endm\n"                                                                                \
+    ".macro el_group16\n"                                                                    \
+    "  ldrd   r7, r8, [r5], #8\n"                                                            \
+    "  ldm    r6!, {r9, r10, r11, r12}\n"                                                    \
+    "  smlad  r1, r9, r7, r1\n"                                                              \
+    "  smlad  r1, r10, r8, r1\n"                                                             \
+    "  smlad  r2, r11, r7, r2\n"                                                             \
+    "  smlad  r2, r12, r8, r2\n"                                                             \
+    "  ldm    r6!, {r9, r10, r11, r12}\n"                                                    \
+    "  smlad  r3, r9, r7, r3\n"                                                              \
+    "  smlad  r3, r10, r8, r3\n"                                                             \
+    "  smlad  r4, r11, r7, r4\n"                                                             \
+    "  smlad  r4, r12, r8, r4\n"                                                             \
+    ".endm\n"                                                                                \
+    /* groups >= 1; an odd count enters the two-group loop at its second half */            \
+    ".macro el_dots group\n"                                                                 \
+    "  sub    r11, lr, r5\n"                                                                 \
+    "  tst    r11, #8\n"                                                                     \
+    "  bne    2f\n"                                                                          \
+    "1:\n"                                                                                   \
+    "  \\group\n"                                                                            \
+    "2:\n"                                                                                   \
+    "  \\group\n"                                                                            \
+    "  cmp    r5, lr\n"                                                                      \
+    "  bne    1b\n"                                                                          \
+    ".endm\n"                                                                                \
+    /* el_mbqm_fast2() in place */                                                           \
+    ".macro el_rq acc\n"                                                                     \
+    "  ldm    lr!, {r9, r10, r11}\n"                                                         \
+    "  smmlar r12, \\acc, r9, r10\n"                                                         \
+    "  sub    r12, r12, \\acc, lsr #31\n"                                                    \
+    "  asr    \\acc, r12, r11\n"                                                             \
+    ".endm\n"                                                                                \
+    ".macro el_sat_sum x, h\n"                                                               \
+    "  ssat   \\x, #16, \\x\n"                                                               \
+    "  ssat   \\h, #16, \\h\n"                                                               \
+    "  add    \\h, \\x, \\h\n"                                                               \
+    "  ssat   \\h, #16, \\h\n"                                                               \
+    ".endm\n"                                                                                \
+    /* el_sigmoid_s16_in32(), table in r12, 2^24 + 2^9 in r11 */                            \
     ".macro el_sigmoid g\n"                                                                  \
     "  add    r5, \\g, \\g, lsl #1\n"                                                        \
     "  eor    r6, r5, r5, asr #31\n"                                                         \
@@ -455,6 +410,7 @@ __asm__(
     "  add    r7, r7, r11\n"                                                                 \
     "  asr    \\g, r7, #10\n"                                                                \
     ".endm\n"                                                                                \
+    /* el_tanh_s16_in32() of the scaled value v in r5 */                                     \
     ".macro el_tanh_of_r5 out\n"                                                             \
     "  eor    r6, r5, r5, asr #31\n"                                                         \
     "  sub    r6, r6, r5, asr #31\n"                                                         \
@@ -467,38 +423,64 @@ __asm__(
     "  eor    r7, r7, r5, asr #31\n"                                                         \
     "  add    r7, r7, #128\n"                                                                \
     "  asr    \\out, r7, #8\n"                                                               \
-    ".endm\n"                                                                                \
+    ".endm\n"
+
+#define EL_LSTM_UNITS_ASM_BODY(name, group)                                                 \
+    ".pushsection .text." name ",\"ax\",%progbits\n"                                         \
+    ".syntax unified\n"                                                                      \
+    ".thumb\n"                                                                               \
+    ".p2align 2\n"                                                                           \
+    ".global " name "\n"                                                                     \
+    ".type " name ", %function\n"                                                            \
+    ".thumb_func\n" name ":\n"                                                               \
     "  push   {r4-r11, lr}\n"                                                                \
+    "  ldm    r0, {r1-r12}\n"                                                                \
+    "  push   {r1-r12}\n"                                                                    \
     "0:\n"                                                                                   \
-    "  ldr    r11, [r0, #4]\n"                                                               \
-    "  ldm    r11, {r1-r4}\n"                                                                \
-    "  ldr    r6, [r0, #0]\n"                                                                \
-    "  ldrd   r5, r12, [r0, #8]\n"                                                           \
-    "  ldr    r7, [r0, #40]\n"                                                               \
-    "  blx    r7\n"                                                                          \
-    "  push   {r1-r4}\n"                                                                     \
-    "  ldr    r11, [r0, #4]\n"                                                               \
-    "  add    r11, r11, #16\n"                                                               \
+    "  ldr    r11, [sp, #4]\n"                                                               \
     "  ldm    r11!, {r1-r4}\n"                                                               \
-    "  str    r11, [r0, #4]\n"                                                               \
-    "  ldrd   r5, r12, [r0, #16]\n"                                                          \
-    "  ldr    r7, [r0, #40]\n"                                                               \
-    "  blx    r7\n"                                                                          \
-    "  str    r6, [r0, #0]\n"                                                                \
+    "  str    r11, [sp, #4]\n"                                                               \
+    "  ldr    r6, [sp, #0]\n"                                                                \
+    "  ldrd   r5, lr, [sp, #8]\n"                                                            \
+    "  el_dots " group "\n"                                                                  \
+    "  push   {r1-r4}\n"                                                                     \
+    "  ldr    r11, [sp, #20]\n"                                                              \
+    "  ldm    r11!, {r1-r4}\n"                                                               \
+    "  str    r11, [sp, #20]\n"                                                              \
+    "  ldrd   r5, lr, [sp, #32]\n"                                                           \
+    "  el_dots " group "\n"                                                                  \
+    "  str    r6, [sp, #16]\n"                                                               \
     "  pop    {r5-r8}\n"                                                                     \
-    "  add    lr, r0, #48\n"                                                                 \
-    "  el_gate r5, r1\n"                                                                     \
-    "  el_gate r6, r2\n"                                                                     \
-    "  el_gate r7, r3\n"                                                                     \
-    "  el_gate r8, r4\n"                                                                     \
-    "  ldr    r12, [r0, #36]\n"                                                              \
-    "  ldr    r11, [r0, #44]\n"                                                              \
+    "  ldr    lr, [sp, #40]\n"                                                               \
+    "  ldr    r0, [lr], #4\n"                                                                \
+    "  el_rq  r5\n"                                                                          \
+    "  el_rq  r1\n"                                                                          \
+    "  el_rq  r6\n"                                                                          \
+    "  el_rq  r2\n"                                                                          \
+    "  el_rq  r7\n"                                                                          \
+    "  el_rq  r3\n"                                                                          \
+    "  el_rq  r8\n"                                                                          \
+    "  el_rq  r4\n"                                                                          \
+    "  cbnz   r0, 3f\n"                                                                      \
+    "  add    r1, r5, r1\n"                                                                  \
+    "  add    r2, r6, r2\n"                                                                  \
+    "  add    r3, r7, r3\n"                                                                  \
+    "  add    r4, r8, r4\n"                                                                  \
+    "  b      4f\n"                                                                          \
+    "3:\n"                                                                                   \
+    "  el_sat_sum r5, r1\n"                                                                  \
+    "  el_sat_sum r6, r2\n"                                                                  \
+    "  el_sat_sum r7, r3\n"                                                                  \
+    "  el_sat_sum r8, r4\n"                                                                  \
+    "4:\n"                                                                                   \
+    "  ldr    r12, [sp, #36]\n"                                                              \
+    "  ldr    r11, [sp, #44]\n"                                                              \
     "  el_sigmoid r1\n"                                                                      \
     "  el_sigmoid r2\n"                                                                      \
     "  el_sigmoid r4\n"                                                                      \
     "  add    r5, r3, r3, lsl #1\n"                                                          \
     "  el_tanh_of_r5 r3\n"                                                                   \
-    "  ldr    r5, [r0, #28]\n"                                                               \
+    "  ldr    r5, [sp, #28]\n"                                                               \
     "  ldrsh  r6, [r5]\n"                                                                    \
     "  mul    r6, r2, r6\n"                                                                  \
     "  ldm    lr!, {r7, r8, r9, r10}\n"                                                      \
@@ -516,14 +498,17 @@ __asm__(
     "  add    r1, r1, r2\n"                                                                  \
     "  ssat   r1, #16, r1\n"                                                                 \
     "  ldm    lr!, {r7, r8}\n"                                                               \
+    "  cmn    r7, #32768\n"                                                                  \
+    "  beq    5f\n"                                                                          \
     "  cmp    r1, r7\n"                                                                      \
     "  it     lt\n"                                                                          \
     "  movlt  r1, r7\n"                                                                      \
     "  cmp    r1, r8\n"                                                                      \
     "  it     gt\n"                                                                          \
     "  movgt  r1, r8\n"                                                                      \
+    "5:\n"                                                                                   \
     "  strh   r1, [r5], #2\n"                                                                \
-    "  str    r5, [r0, #28]\n"                                                               \
+    "  str    r5, [sp, #28]\n"                                                               \
     "  ldm    lr!, {r7, r8, r9}\n"                                                           \
     "  mla    r5, r1, r7, r8\n"                                                              \
     "  asr    r5, r5, r9\n"                                                                  \
@@ -536,22 +521,23 @@ __asm__(
     "  asr    r5, r5, r9\n"                                                                  \
     "  add    r5, r5, r10\n"                                                                 \
     "  ssat   r5, #8, r5\n"                                                                  \
-    "  ldr    r6, [r0, #24]\n"                                                               \
+    "  ldr    r6, [sp, #24]\n"                                                               \
     "  strb   r5, [r6], #1\n"                                                                \
-    "  str    r6, [r0, #24]\n"                                                               \
-    "  ldr    r7, [r0, #32]\n"                                                               \
+    "  str    r6, [sp, #24]\n"                                                               \
+    "  ldr    r7, [sp, #32]\n"                                                               \
     "  cmp    r6, r7\n"                                                                      \
     "  bne    0b\n"                                                                          \
+    "  add    sp, sp, #48\n"                                                                 \
     "  pop    {r4-r11, pc}\n"                                                                \
-    ".purgem el_gate\n"                                                                      \
-    ".purgem el_sigmoid\n"                                                                   \
-    ".purgem el_tanh_of_r5\n"                                                                \
     ".size " name ", .-" name "\n"                                                           \
     ".popsection\n"
 
-__asm__(EL_LSTM_UNITS_ASM_BODY("el_lstm_units_dsp", "0"));
-__asm__(EL_LSTM_UNITS_ASM_BODY("el_lstm_units_dsp_sat", "1"));
+__asm__(EL_LSTM_UNITS_ASM_MACROS EL_LSTM_UNITS_ASM_BODY("el_lstm_units_dsp_w8", "el_group8")
+            EL_LSTM_UNITS_ASM_BODY("el_lstm_units_dsp_w16", "el_group16")
+                ".purgem el_group8\n.purgem el_group16\n.purgem el_dots\n.purgem el_rq\n"
+                ".purgem el_sat_sum\n.purgem el_sigmoid\n.purgem el_tanh_of_r5\n");
 #undef EL_LSTM_UNITS_ASM_BODY
+#undef EL_LSTM_UNITS_ASM_MACROS
 
 /* Fills the routine's context for one step and runs it. */
 static void el_lstm_units_run(const el_lstm_s8_params *params, const el_lstm_inputs *in,
@@ -570,8 +556,9 @@ static void el_lstm_units_run(const el_lstm_s8_params *params, const el_lstm_inp
     ctx.cell = cell;
     ctx.hidden_end = hidden + params->hidden_size;
     ctx.table = el_sigmoid_table_packed;
-    ctx.dots = (params->weight_bits == 16) ? el_lstm_dots16_dsp : el_lstm_dots8_dsp;
+    ctx.k_first = ctx.k;
     ctx.sigmoid_round = (1 << 24) + (1 << 9);
+    *k++ = params->gates_in_range ? 0 : 1;
     for (g = 0; g < 4; g++) {
         const el_requant *side[2];
         int32_t s;
@@ -595,11 +582,11 @@ static void el_lstm_units_run(const el_lstm_s8_params *params, const el_lstm_inp
     *k++ = params->hidden_rq.multiplier;
     *k++ = (int32_t)(1u << (-params->hidden_rq.shift - 1));
     *k++ = -params->hidden_rq.shift;
-    *k++ = params->hidden_zero_point;
-    if (params->gates_in_range) {
-        el_lstm_units_dsp(&ctx);
+    *k = params->hidden_zero_point;
+    if (params->weight_bits == 16) {
+        el_lstm_units_dsp_w16(&ctx);
     } else {
-        el_lstm_units_dsp_sat(&ctx);
+        el_lstm_units_dsp_w8(&ctx);
     }
 }
 #endif
