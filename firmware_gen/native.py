@@ -556,6 +556,37 @@ def _words(n: int) -> int:
     return (n + 3) // 4
 
 
+def _short(pair: tuple[int, int]) -> str:
+    """An el_short_rq: multiplier, 2^(right - 1), right (pair = multiplier, shift < 0)."""
+    m, shift = pair
+    return f"{{{c_int(m)}, {1 << (-shift - 1)}, {-shift}}}"
+
+
+def short_rq_initializer(layer: _Lstm) -> str:
+    """The layer's el_lstm_short_rq (el_nn_types.h), field by field in its declared order."""
+    gates = ", ".join(
+        f"{{{_short(x)}, {_short(h)}}}"
+        for x, h in zip(layer.input_rq, layer.recurrent_rq, strict=True)
+    )
+    fc_shift, ig_shift = layer.forget_cell_rq[1], layer.input_gate_rq[1]
+    clip = layer.cell_clip
+    lo, hi = (-clip, clip) if clip >= 0 else (-32768, 32767)
+    tanh_round = (1 << (layer.tanh_shift - 1)) if layer.tanh_shift > 0 else 0
+    return (
+        "{\n"
+        f"    {1 - layer.gates_in_range},\n"
+        f"    {{{gates}}},\n"
+        f"    {(1 << -fc_shift) + 1}, {1 - fc_shift}, {(1 << -ig_shift) + 1}, {1 - ig_shift},\n"
+        f"    {lo}, {hi},\n"
+        f"    {layer.tanh_mult}, {tanh_round}, {layer.tanh_shift},\n"
+        f"    {_short(layer.hidden_rq)}, {layer.hidden_zp}\n"
+        "}"
+    )
+
+
+SHORT_RQ_BYTES = 38 * 4  # sizeof(el_lstm_short_rq)
+
+
 def generate(model: Model, out_dir: str | Path, weight_storage: str = "int8") -> NativeExport:
     """Write out_dir/model/model.{c,h} for ``model`` and copy the runtime to out_dir/runtime."""
     p = plan(model, weight_storage)
@@ -615,6 +646,15 @@ def generate(model: Model, out_dir: str | Path, weight_storage: str = "int8") ->
             + (", times 2 (short requantization forms) */\n" if layer.shift_only else " */\n")
         )
         c.append(const_array("int32_t", f"{n}_bias", layer.bias.reshape(-1).tolist(), 8))
+        short_rq = "0"
+        if layer.shift_only:
+            c.append(
+                "/* the short requantization forms' constants */\n"
+                f"static const el_lstm_short_rq {n}_short_rq = {short_rq_initializer(layer)};\n"
+                f"EL_MODEL_STATIC_ASSERT(sizeof({n}_short_rq) == {SHORT_RQ_BYTES}u, "
+                f"{n}_short_rq_size);\n"
+            )
+            short_rq = f"&{n}_short_rq"
         c.append(
             f"static const el_lstm_s8_params {n}_params = {{\n"
             f"    {layer.input_size}, {layer.hidden}, {n}_weights, {n}_bias,\n"
@@ -623,11 +663,11 @@ def generate(model: Model, out_dir: str | Path, weight_storage: str = "int8") ->
             f"    {_rq(layer.forget_cell_rq)}, {_rq(layer.input_gate_rq)}, "
             f"{_rq(layer.hidden_rq)},\n"
             f"    {layer.hidden_zp}, {layer.tanh_mult}, {layer.tanh_shift}, {layer.cell_clip},\n"
-            f"    {layer.shift_only}, {layer.gates_in_range}, {layer.weight_bits}\n"
+            f"    {layer.shift_only}, {layer.gates_in_range}, {layer.weight_bits}, {short_rq}\n"
             "};\n"
         )
         c.append(f"static int8_t {n}_h[{layer.hidden}];\nstatic int16_t {n}_c[{layer.hidden}];\n\n")
-        lw = 4 * (layer.weights.size + layer.bias.size)
+        lw = 4 * (layer.weights.size + layer.bias.size) + SHORT_RQ_BYTES * layer.shift_only
         weights_bytes += lw
         layer_info.append(
             {

@@ -197,7 +197,7 @@ def test_host_general_requantization_path(name: str, monkeypatch, tmp_path: Path
     monkeypatch.setattr(native, "plan", general_plan)
     native.generate(read_model(model_zoo.tflite_path(name)), tmp_path)
     text = (tmp_path / "model" / "model.c").read_text()
-    assert "\n    0, 0, 8\n};" in text and "\n    1, " not in text
+    assert "\n    0, 0, 8, 0\n};" in text and "\n    1, " not in text
     x = _inputs(model_zoo.CONFIGS[name], 60)
     ref = model_zoo.tflm_outputs(model_zoo.tflite_bytes(name), x).reshape(len(x), -1)
     invoke, stream = _run_host(_build_host(tmp_path, SANITIZE, "general"), x)

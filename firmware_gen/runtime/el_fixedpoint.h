@@ -25,6 +25,7 @@
 
 #if EL_USE_DSP
 #include <arm_acle.h>
+#include <string.h>
 #endif
 
 #if defined(__GNUC__)
@@ -237,6 +238,36 @@ EL_INLINE int32_t el_mac2_s16(int32_t acc, int32_t w, int32_t x)
 EL_INLINE void el_widen_s8_shl(const int8_t *src, int32_t n, int32_t *dst, int32_t shift)
 {
     int32_t k = 0;
+#if EL_USE_DSP && defined(__GNUC__)
+    /* Four values per word: SXTB16 gives (x0, x2), SXTB16 ROR #8 (x1, x3); SADD16 doubles
+     * both halves; PKHBT and PKHTB re-pair them as (x0, x1), (x2, x3). */
+#define EL_WIDEN4(dbl)                                                                      \
+    for (; k + 3 < n; k += 4) {                                                             \
+        uint32_t w;                                                                         \
+        uint32_t even;                                                                      \
+        uint32_t odd;                                                                       \
+        uint32_t lo;                                                                        \
+        uint32_t hi;                                                                        \
+        memcpy(&w, src + k, sizeof(w));                                                     \
+        even = __sxtb16(w);                                                                 \
+        odd = el_sxtb16_ror8(w);                                                            \
+        if (dbl) {                                                                          \
+            even = __sadd16(even, even);                                                    \
+            odd = __sadd16(odd, odd);                                                       \
+        }                                                                                   \
+        __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(lo) : "r"(even), "r"(odd));              \
+        __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(hi) : "r"(odd), "r"(even));              \
+        dst[0] = (int32_t)lo;                                                               \
+        dst[1] = (int32_t)hi;                                                               \
+        dst += 2;                                                                           \
+    }
+    if (shift != 0) {
+        EL_WIDEN4(1)
+    } else {
+        EL_WIDEN4(0)
+    }
+#undef EL_WIDEN4
+#endif
     for (; k + 1 < n; k += 2) {
         *dst++ = el_pack_s16x2(el_shl(src[k], shift), el_shl(src[k + 1], shift));
     }

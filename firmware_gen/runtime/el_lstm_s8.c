@@ -316,17 +316,14 @@ typedef struct {
     int16_t *cell;           /* 28: c, updated in place (advanced) */
     int8_t *hidden_end;      /* 32 */
     const uint32_t *table;   /* 36: el_sigmoid_table_packed */
-    const int32_t *k_first;  /* 40: &k[0] */
+    const int32_t *k_first;  /* 40: the layer's el_lstm_short_rq, read as words in order */
     int32_t sigmoid_round;   /* 44: 2^24 + 2^9, see el_sigmoid_s16_in32() */
-    /* Read in this order for every unit: 1 when the gates saturate (gates_in_range 0);
-     * per gate i f g o the input side's multiplier, 2^(right - 1) and right, then the
-     * recurrent side's; forget x cell add and shift, input x cell gate add and shift;
-     * cell_lo, cell_hi; the cell tanh multiplier, rounding constant and shift; the hidden
-     * multiplier, 2^(right - 1), right and zero point. */
-    int32_t k[38];
 } el_lstm_units_ctx;
 
-typedef char el_lstm_units_ctx_k_offset[(offsetof(el_lstm_units_ctx, k) == 48) ? 1 : -1];
+typedef char el_lstm_units_ctx_size[(sizeof(el_lstm_units_ctx) == 48) ? 1 : -1];
+typedef char el_lstm_short_rq_size[(sizeof(el_lstm_short_rq) == 38 * 4) ? 1 : -1];
+typedef char el_lstm_short_rq_gate[(offsetof(el_lstm_short_rq, gate) == 4) ? 1 : -1];
+typedef char el_lstm_short_rq_hidden[(offsetof(el_lstm_short_rq, hidden) == 34 * 4) ? 1 : -1];
 
 void el_lstm_units_dsp_w8(el_lstm_units_ctx *ctx);
 void el_lstm_units_dsp_w16(el_lstm_units_ctx *ctx);
@@ -371,18 +368,27 @@ void el_lstm_units_dsp_w16(el_lstm_units_ctx *ctx);
     "  smlad  r4, r11, r7, r4\n"                                                             \
     "  smlad  r4, r12, r8, r4\n"                                                             \
     ".endm\n"                                                                                \
-    /* groups >= 1; an odd count enters the two-group loop at its second half */            \
-    ".macro el_dots group\n"                                                                 \
-    "  sub    r11, lr, r5\n"                                                                 \
-    "  tst    r11, #8\n"                                                                     \
-    "  bne    2f\n"                                                                          \
-    "1:\n"                                                                                   \
-    "  \\group\n"                                                                            \
-    "2:\n"                                                                                   \
-    "  \\group\n"                                                                            \
-    "  cmp    r5, lr\n"                                                                      \
-    "  bne    1b\n"                                                                          \
-    ".endm\n"                                                                                \
+    /* groups >= 1: two groups per pass, entered at the first or, for an odd count, at the \
+     * second (the entry is chosen once per step and read from the frame) */                 \
+    ".macro el_dots group, even, odd, entry\n"                                              \
+    "  ldr    pc, [sp, #\\entry]\n"                                                         \
+    "\\even:\n"                                                                             \
+    "  \\group\n"                                                                           \
+    "\\odd:\n"                                                                              \
+    "  \\group\n"                                                                           \
+    "  cmp    r5, lr\n"                                                                     \
+    "  bne    \\even\n"                                                                     \
+    ".endm\n"                                                                               \
+    /* r3 = the entry of a loop over [r1, r2) (the second label for an odd count of groups), \
+     * with the Thumb bit set for the LDR to PC */                                             \
+    ".macro el_entry even, odd\n"                                                           \
+    "  sub    r1, r2, r1\n"                                                                 \
+    "  tst    r1, #8\n"                                                                     \
+    "  ite    eq\n"                                                                         \
+    "  adreq  r3, \\even\n"                                                                 \
+    "  adrne  r3, \\odd\n"                                                                  \
+    "  orr    r3, r3, #1\n"                                                                 \
+    ".endm\n"                                                                               \
     /* el_mbqm_fast2() in place */                                                           \
     ".macro el_rq acc\n"                                                                     \
     "  ldm    lr!, {r9, r10, r11}\n"                                                         \
@@ -390,6 +396,12 @@ void el_lstm_units_dsp_w16(el_lstm_units_ctx *ctx);
     "  sub    r12, r12, \\acc, lsr #31\n"                                                    \
     "  asr    \\acc, r12, r11\n"                                                             \
     ".endm\n"                                                                                \
+    ".macro el_rq_flag acc\n"                                                               \
+    "  ldm    lr!, {r0, r9, r10, r11}\n"                                                    \
+    "  smmlar r12, \\acc, r9, r10\n"                                                        \
+    "  sub    r12, r12, \\acc, lsr #31\n"                                                   \
+    "  asr    \\acc, r12, r11\n"                                                            \
+    ".endm\n"                                                                               \
     ".macro el_sat_sum x, h\n"                                                               \
     "  ssat   \\x, #16, \\x\n"                                                               \
     "  ssat   \\h, #16, \\h\n"                                                               \
@@ -433,27 +445,33 @@ void el_lstm_units_dsp_w16(el_lstm_units_ctx *ctx);
     ".global " name "\n"                                                                     \
     ".type " name ", %function\n"                                                            \
     ".thumb_func\n" name ":\n"                                                               \
-    "  push   {r4-r11, lr}\n"                                                                \
-    "  ldm    r0, {r1-r12}\n"                                                                \
-    "  push   {r1-r12}\n"                                                                    \
-    "0:\n"                                                                                   \
+    "  push   {r4-r11, lr}\n"                                                               \
+    "  sub    sp, sp, #8\n"                                                                 \
+    "  ldrd   r1, r2, [r0, #8]\n"                                                           \
+    "  el_entry " name "_xe, " name "_xo\n"                                                   \
+    "  str    r3, [sp]\n"                                                                   \
+    "  ldrd   r1, r2, [r0, #16]\n"                                                          \
+    "  el_entry " name "_he, " name "_ho\n"                                                   \
+    "  str    r3, [sp, #4]\n"                                                               \
+    "  ldm    r0, {r1-r12}\n"                                                               \
+    "  push   {r1-r12}\n"                                                                   \
+    "0:\n"                                                                                  \
     "  ldr    r11, [sp, #4]\n"                                                               \
     "  ldm    r11!, {r1-r4}\n"                                                               \
     "  str    r11, [sp, #4]\n"                                                               \
     "  ldr    r6, [sp, #0]\n"                                                                \
     "  ldrd   r5, lr, [sp, #8]\n"                                                            \
-    "  el_dots " group "\n"                                                                  \
+    "  el_dots " group ", " name "_xe, " name "_xo, 48\n"                                       \
     "  push   {r1-r4}\n"                                                                     \
     "  ldr    r11, [sp, #20]\n"                                                              \
     "  ldm    r11!, {r1-r4}\n"                                                               \
     "  str    r11, [sp, #20]\n"                                                              \
     "  ldrd   r5, lr, [sp, #32]\n"                                                           \
-    "  el_dots " group "\n"                                                                  \
+    "  el_dots " group ", " name "_he, " name "_ho, 68\n"                                       \
     "  str    r6, [sp, #16]\n"                                                               \
     "  pop    {r5-r8}\n"                                                                     \
     "  ldr    lr, [sp, #40]\n"                                                               \
-    "  ldr    r0, [lr], #4\n"                                                                \
-    "  el_rq  r5\n"                                                                          \
+    "  el_rq_flag r5\n"                                                                      \
     "  el_rq  r1\n"                                                                          \
     "  el_rq  r6\n"                                                                          \
     "  el_rq  r2\n"                                                                          \
@@ -461,18 +479,18 @@ void el_lstm_units_dsp_w16(el_lstm_units_ctx *ctx);
     "  el_rq  r3\n"                                                                          \
     "  el_rq  r8\n"                                                                          \
     "  el_rq  r4\n"                                                                          \
-    "  cbnz   r0, 3f\n"                                                                      \
-    "  add    r1, r5, r1\n"                                                                  \
-    "  add    r2, r6, r2\n"                                                                  \
-    "  add    r3, r7, r3\n"                                                                  \
-    "  add    r4, r8, r4\n"                                                                  \
-    "  b      4f\n"                                                                          \
-    "3:\n"                                                                                   \
-    "  el_sat_sum r5, r1\n"                                                                  \
-    "  el_sat_sum r6, r2\n"                                                                  \
-    "  el_sat_sum r7, r3\n"                                                                  \
-    "  el_sat_sum r8, r4\n"                                                                  \
-    "4:\n"                                                                                   \
+    "  cbz    r0, 3f\n"                                                                     \
+    "  el_sat_sum r5, r1\n"                                                                 \
+    "  el_sat_sum r6, r2\n"                                                                 \
+    "  el_sat_sum r7, r3\n"                                                                 \
+    "  el_sat_sum r8, r4\n"                                                                 \
+    "  b      4f\n"                                                                         \
+    "3:\n"                                                                                  \
+    "  add    r1, r5, r1\n"                                                                 \
+    "  add    r2, r6, r2\n"                                                                 \
+    "  add    r3, r7, r3\n"                                                                 \
+    "  add    r4, r8, r4\n"                                                                 \
+    "4:\n"                                                                                  \
     "  ldr    r12, [sp, #36]\n"                                                              \
     "  ldr    r11, [sp, #44]\n"                                                              \
     "  el_sigmoid r1\n"                                                                      \
@@ -527,15 +545,16 @@ void el_lstm_units_dsp_w16(el_lstm_units_ctx *ctx);
     "  ldr    r7, [sp, #32]\n"                                                               \
     "  cmp    r6, r7\n"                                                                      \
     "  bne    0b\n"                                                                          \
-    "  add    sp, sp, #48\n"                                                                 \
+    "  add    sp, sp, #56\n"                                                                 \
     "  pop    {r4-r11, pc}\n"                                                                \
     ".size " name ", .-" name "\n"                                                           \
     ".popsection\n"
 
 __asm__(EL_LSTM_UNITS_ASM_MACROS EL_LSTM_UNITS_ASM_BODY("el_lstm_units_dsp_w8", "el_group8")
             EL_LSTM_UNITS_ASM_BODY("el_lstm_units_dsp_w16", "el_group16")
-                ".purgem el_group8\n.purgem el_group16\n.purgem el_dots\n.purgem el_rq\n"
-                ".purgem el_sat_sum\n.purgem el_sigmoid\n.purgem el_tanh_of_r5\n");
+                ".purgem el_group8\n.purgem el_group16\n.purgem el_dots\n.purgem el_entry\n"
+                ".purgem el_rq\n.purgem el_rq_flag\n.purgem el_sat_sum\n.purgem el_sigmoid\n"
+                ".purgem el_tanh_of_r5\n");
 #undef EL_LSTM_UNITS_ASM_BODY
 #undef EL_LSTM_UNITS_ASM_MACROS
 
@@ -544,8 +563,6 @@ static void el_lstm_units_run(const el_lstm_s8_params *params, const el_lstm_inp
                               int8_t *hidden, int16_t *cell)
 {
     el_lstm_units_ctx ctx;
-    int32_t *k = ctx.k;
-    int32_t g;
     ctx.w = params->weights;
     ctx.bias = params->bias;
     ctx.x = in->x;
@@ -556,33 +573,8 @@ static void el_lstm_units_run(const el_lstm_s8_params *params, const el_lstm_inp
     ctx.cell = cell;
     ctx.hidden_end = hidden + params->hidden_size;
     ctx.table = el_sigmoid_table_packed;
-    ctx.k_first = ctx.k;
+    ctx.k_first = &params->short_rq->saturate;
     ctx.sigmoid_round = (1 << 24) + (1 << 9);
-    *k++ = params->gates_in_range ? 0 : 1;
-    for (g = 0; g < 4; g++) {
-        const el_requant *side[2];
-        int32_t s;
-        side[0] = &params->input_rq[g];
-        side[1] = &params->recurrent_rq[g];
-        for (s = 0; s < 2; s++) {
-            *k++ = side[s]->multiplier;
-            *k++ = (int32_t)(1u << (-side[s]->shift - 1));
-            *k++ = -side[s]->shift;
-        }
-    }
-    *k++ = (int32_t)(1u << (-params->forget_cell_rq.shift)) + 1;
-    *k++ = 1 - params->forget_cell_rq.shift;
-    *k++ = (int32_t)(1u << (-params->input_gate_rq.shift)) + 1;
-    *k++ = 1 - params->input_gate_rq.shift;
-    *k++ = (params->cell_clip >= 0) ? -params->cell_clip : -32768;
-    *k++ = (params->cell_clip >= 0) ? params->cell_clip : 32767;
-    *k++ = params->cell_tanh_multiplier;
-    *k++ = (params->cell_tanh_shift > 0) ? (int32_t)(1u << (params->cell_tanh_shift - 1)) : 0;
-    *k++ = params->cell_tanh_shift;
-    *k++ = params->hidden_rq.multiplier;
-    *k++ = (int32_t)(1u << (-params->hidden_rq.shift - 1));
-    *k++ = -params->hidden_rq.shift;
-    *k = params->hidden_zero_point;
     if (params->weight_bits == 16) {
         el_lstm_units_dsp_w16(&ctx);
     } else {
@@ -591,64 +583,21 @@ static void el_lstm_units_run(const el_lstm_s8_params *params, const el_lstm_inp
 }
 #endif
 
-/* The short forms of the unit's requantizations, derived once per step from the params. */
-typedef struct {
-    int32_t m;     /* multiplier */
-    int32_t half;  /* 2^(right - 1), next to m for one LDRD */
-    int32_t right; /* right shift (>= 1) */
-} el_lstm_gate_rq;
-
-typedef struct {
-    el_lstm_gate_rq gate[8]; /* input side i f g o, then recurrent side */
-    int32_t kept_add; /* forget x cell: 2^s + 1 and s + 1, see el_mbqm_pow2() */
-    int32_t kept_s1;
-    int32_t added_add; /* input gate x cell gate */
-    int32_t added_s1;
-    int32_t hidden_right;
-    int32_t hidden_half;
-    int32_t cell_lo;   /* the cell clip, or the int16 range without one */
-    int32_t cell_hi;
-    int32_t tanh_round; /* rounding constant of the cell tanh input scaling */
-} el_lstm_fast_rq;
-
-EL_INLINE void el_lstm_fast_rq_init(const el_lstm_s8_params *params, el_lstm_fast_rq *f)
-{
-    int32_t g;
-    for (g = 0; g < 8; g++) {
-        const el_requant *rq = (g < 4) ? &params->input_rq[g] : &params->recurrent_rq[g - 4];
-        f->gate[g].m = rq->multiplier;
-        f->gate[g].right = -rq->shift;
-        f->gate[g].half = (int32_t)(1u << (-rq->shift - 1));
-    }
-    f->kept_add = (int32_t)(1u << (-params->forget_cell_rq.shift)) + 1;
-    f->kept_s1 = 1 - params->forget_cell_rq.shift;
-    f->added_add = (int32_t)(1u << (-params->input_gate_rq.shift)) + 1;
-    f->added_s1 = 1 - params->input_gate_rq.shift;
-    f->hidden_right = -params->hidden_rq.shift;
-    f->hidden_half = (int32_t)(1u << (-params->hidden_rq.shift - 1));
-    f->cell_lo = (params->cell_clip >= 0) ? -params->cell_clip : -32768;
-    f->cell_hi = (params->cell_clip >= 0) ? params->cell_clip : 32767;
-    f->tanh_round =
-        (params->cell_tanh_shift > 0) ? (int32_t)(1u << (params->cell_tanh_shift - 1)) : 0;
-}
-
 /* The gates, cell and hidden value of one unit with the short requantization forms, from
  * doubled accumulators (see el_mbqm_fast2()). sat is a constant at each call: 0 for layers
  * whose gate sides and sums provably stay in the int16 range (gates_in_range), where the
  * three saturations of a gate change nothing. */
-EL_INLINE int32_t el_lstm_unit_fast(const el_lstm_fast_rq *f, const int32_t accx[4],
-                                    const int32_t acch[4], int16_t *cell, int32_t zp_h,
-                                    const el_lstm_s8_params *params, int32_t sat)
+EL_INLINE int32_t el_lstm_unit_fast(const el_lstm_short_rq *q, const int32_t accx[4],
+                                    const int32_t acch[4], int16_t *cell, int32_t sat)
 {
     int32_t gate[4];
     int32_t c;
     int32_t h;
+#define EL_LSTM_SIDE(acc, rq) el_mbqm_fast2((acc), (rq).multiplier, (rq).right, (rq).half)
 #define EL_LSTM_GATE(g)                                                                     \
     do {                                                                                    \
-        const int32_t sx =                                                                  \
-            el_mbqm_fast2(accx[g], f->gate[g].m, f->gate[g].right, f->gate[g].half);        \
-        const int32_t sh = el_mbqm_fast2(acch[g], f->gate[(g) + 4].m, f->gate[(g) + 4].right, \
-                                         f->gate[(g) + 4].half);                            \
+        const int32_t sx = EL_LSTM_SIDE(accx[g], q->gate[g][0]);                            \
+        const int32_t sh = EL_LSTM_SIDE(acch[g], q->gate[g][1]);                            \
         gate[g] = sat ? el_sat16(el_sat16(sx) + el_sat16(sh)) : sx + sh;                     \
     } while (0)
     EL_LSTM_GATE(0);
@@ -661,16 +610,15 @@ EL_INLINE int32_t el_lstm_unit_fast(const el_lstm_fast_rq *f, const int32_t accx
         const int32_t gf = el_sigmoid_s16_in32(gate[1]);
         const int32_t gg = el_tanh_s16_in32(gate[2], 3, 0, 0);
         const int32_t go = el_sigmoid_s16_in32(gate[3]);
-        const int32_t kept = el_sat16(el_mbqm_pow2(gf * *cell, f->kept_add, f->kept_s1));
-        const int32_t added = el_sat16(el_mbqm_pow2(gi * gg, f->added_add, f->added_s1));
-        c = el_clamp(el_sat16(kept + added), f->cell_lo, f->cell_hi);
+        const int32_t kept = el_sat16(el_mbqm_pow2(gf * *cell, q->kept_add, q->kept_s1));
+        const int32_t added = el_sat16(el_mbqm_pow2(gi * gg, q->added_add, q->added_s1));
+        c = el_clamp(el_sat16(kept + added), q->cell_lo, q->cell_hi);
         *cell = (int16_t)c;
-        h = el_tanh_s16_in32(c, params->cell_tanh_multiplier, params->cell_tanh_shift,
-                             f->tanh_round);
-        h = zp_h + el_mbqm_fast(h * go, params->hidden_rq.multiplier, f->hidden_right,
-                                f->hidden_half);
+        h = el_tanh_s16_in32(c, q->tanh_multiplier, q->tanh_shift, q->tanh_round);
+        h = q->hidden_zero_point + EL_LSTM_SIDE(el_shl(h * go, 1), q->hidden);
         return el_sat8(h);
     }
+#undef EL_LSTM_SIDE
 }
 
 el_status el_lstm_s8_step(const el_lstm_s8_params *params, const int8_t *input, int8_t *hidden,
@@ -690,7 +638,8 @@ el_status el_lstm_s8_step(const el_lstm_s8_params *params, const int8_t *input, 
     int32_t j;
 
     if (params->input_size <= 0 || params->hidden_size <= 0 ||
-        (params->weight_bits != 8 && params->weight_bits != 16)) {
+        (params->weight_bits != 8 && params->weight_bits != 16) ||
+        (params->shift_only && params->short_rq == 0)) {
         return EL_STATUS_ARG_ERROR;
     }
     /* The short forms take twice the accumulator: doubled inputs (and biases, doubled by
@@ -707,20 +656,19 @@ el_status el_lstm_s8_step(const el_lstm_s8_params *params, const int8_t *input, 
         el_lstm_units_run(params, &in, hidden, cell);
         return EL_STATUS_SUCCESS;
 #else
-        el_lstm_fast_rq f;
-        el_lstm_fast_rq_init(params, &f);
-        if (params->gates_in_range) {
+        const el_lstm_short_rq *q = params->short_rq;
+        if (q->saturate == 0) {
             for (j = 0; j < params->hidden_size; j++, bias += 8) {
                 int32_t acc[8];
                 w = unit_dots(w, &in, bias, acc);
-                hidden[j] = (int8_t)el_lstm_unit_fast(&f, acc, acc + 4, &cell[j], zp_h, params, 0);
+                hidden[j] = (int8_t)el_lstm_unit_fast(q, acc, acc + 4, &cell[j], 0);
             }
             return EL_STATUS_SUCCESS;
         }
         for (j = 0; j < params->hidden_size; j++, bias += 8) {
             int32_t acc[8];
             w = unit_dots(w, &in, bias, acc);
-            hidden[j] = (int8_t)el_lstm_unit_fast(&f, acc, acc + 4, &cell[j], zp_h, params, 1);
+            hidden[j] = (int8_t)el_lstm_unit_fast(q, acc, acc + 4, &cell[j], 1);
         }
         return EL_STATUS_SUCCESS;
 #endif

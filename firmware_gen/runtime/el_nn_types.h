@@ -23,6 +23,35 @@ typedef struct {
     int32_t shift;      /**< > 0: left shift, < 0: right shift */
 } el_requant;
 
+/** A requantization on the short form: (SMMLAR(2x, multiplier, half) - [x < 0]) >> right. */
+typedef struct {
+    int32_t multiplier; /**< Q0.31 */
+    int32_t half;       /**< 2^(right - 1) */
+    int32_t right;      /**< right shift, >= 1 */
+} el_short_rq;
+
+/**
+ * The constants of an LSTM layer on the short requantization forms (see el_mbqm_fast2() and
+ * el_mbqm_pow2()), computed when the model is generated. The fields are in the order the
+ * kernel uses them: the DSP-extension routine streams them with LDM, so their order and
+ * size (38 words) are part of the kernel's interface.
+ */
+typedef struct {
+    int32_t saturate;         /**< 1: saturate the gate sides and sums (gates_in_range 0) */
+    el_short_rq gate[4][2];   /**< per gate i, f, g, o: input side, then recurrent side */
+    int32_t kept_add;         /**< forget x cell: 2^s + 1 and s + 1 */
+    int32_t kept_s1;
+    int32_t added_add;        /**< input gate x cell gate: 2^s + 1 and s + 1 */
+    int32_t added_s1;
+    int32_t cell_lo;          /**< the cell clip, or the int16 range without one */
+    int32_t cell_hi;
+    int32_t tanh_multiplier;  /**< the cell tanh input scaling, see el_tanh_s16_in32() */
+    int32_t tanh_round;       /**< 2^(tanh_shift - 1), or 0 for shift 0 */
+    int32_t tanh_shift;
+    el_short_rq hidden;       /**< o x tanh(c) -> h */
+    int32_t hidden_zero_point;
+} el_lstm_short_rq;
+
 /**
  * One UNIDIRECTIONAL_SEQUENCE_LSTM layer (int8 input and hidden state, int16 cell state).
  *
@@ -62,6 +91,8 @@ typedef struct {
                                        their int16 saturation; 0: saturate */
     int32_t weight_bits;          /**< 8: four int8 weights per word; 16: int16 pairs (no
                                        unpacking in the loop, twice the flash) */
+    const el_lstm_short_rq *short_rq; /**< the short forms' constants when shift_only is 1,
+                                           else 0 */
 } el_lstm_s8_params;
 
 /**
