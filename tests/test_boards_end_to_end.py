@@ -53,6 +53,31 @@ def test_export_build_boot_exchange(board_name: str) -> None:
     assert min(cycles_a) > 0
 
 
+@pytest.mark.parametrize("board_name", ["qemu-cortex-m3", "qemu-cortex-m4", "qemu-cortex-m55"])
+def test_int16_weights_validate_over_the_uart(board_name: str) -> None:
+    """Firmware with int16 weight storage (the Armv7-M loop on the M3, the DSP units routine
+    on the M4 and M55), through the serial harness: every output byte equals TFLM's, in fewer
+    instructions than the int8 firmware of the same model where the core has the DSP
+    extension (its loop skips the unpacking)."""
+    require("arm-none-eabi-gcc")
+    require("qemu-system-arm")
+    x = inputs_int8(CONFIGS["kws"], 20)
+    golden = tflm_outputs(tflite_bytes("kws"), x).reshape(len(x), -1)
+    board = get_board(board_name)
+    counts = {}
+    for weights in ("int8", "int16"):
+        elf = firmware("kws", board_name, weights=weights)
+        with QemuBoard(elf, board) as runner, Device(runner.port) as device:
+            device.hello()
+            outputs, cycles = zip(*(device.infer(sample) for sample in x), strict=True)
+        mismatches = int(np.count_nonzero(np.stack(outputs) != golden))
+        print(f"{board_name} {weights}: {mismatches} mismatching bytes, {cycles[0]} instructions")
+        assert mismatches == 0
+        counts[weights] = cycles[0]
+    if board.dsp:
+        assert counts["int16"] < counts["int8"]
+
+
 def test_validate_shards_across_two_boards(tmp_path: Path) -> None:
     require("arm-none-eabi-gcc")
     require("qemu-system-arm")
