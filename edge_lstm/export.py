@@ -127,6 +127,8 @@ def export_project(
             "model_sha256": model.sha256,
             "board": board.name,
         }
+        if runtime == "native":
+            meta["weight_storage"] = weight_storage
         (work / "edge_lstm.json").write_text(json.dumps(meta, indent=2) + "\n")
         add_board_support(work, board)
         if fmt != "make":

@@ -86,6 +86,18 @@ def board_of_project(project_dir: Path) -> Board:
     return get_board(name)
 
 
+def _flash_hint(project_dir: Path) -> str:
+    """What to try when the flash overflows: int16 weight storage doubles the LSTM weights."""
+    try:
+        meta = json.loads((Path(project_dir) / "edge_lstm.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return ""
+    if isinstance(meta, dict) and meta.get("weight_storage") == "int16":
+        return (" (the LSTM weights are stored as int16, twice their int8 size: export again "
+                "with --weights int8)")
+    return ""
+
+
 def required_tools(board: Board) -> list[tuple[str, str]]:
     """(executable, how to install it) that building for ``board`` needs."""
     tools = [("make", "apt-get install make")]
@@ -129,13 +141,14 @@ def section_sizes(elf: Path) -> SectionSizes:
     return SectionSizes(**sizes)
 
 
-def check_fit(board: Board, sizes: SectionSizes) -> None:
+def check_fit(board: Board, sizes: SectionSizes, flash_hint: str = "") -> None:
     if board.is_host:
         return
     problems = []
     if sizes.flash_bytes > board.flash_bytes:
         problems.append(f"flash {sizes.flash_bytes} B (text {sizes.text} + rodata "
-                        f"{sizes.rodata} + data {sizes.data}) > {board.flash_bytes} B")
+                        f"{sizes.rodata} + data {sizes.data}) > {board.flash_bytes} B"
+                        f"{flash_hint}")
     if sizes.ram_bytes > board.ram_bytes:
         problems.append(f"RAM {sizes.ram_bytes} B (data {sizes.data} + bss {sizes.bss} + "
                         f"stack {sizes.stack}) > {board.ram_bytes} B")
@@ -165,7 +178,10 @@ def build_project(project_dir: Path, board: Board | None = None, jobs: int = 2,
         overflows = _OVERFLOW.findall(log)
         if overflows:
             detail = ", ".join(f"{region} by {count} B" for region, count in overflows)
-            raise DoesNotFitError(f"the firmware does not fit {board.name}: overflows {detail}")
+            hint = _flash_hint(project_dir) if "FLASH" in detail.upper() else ""
+            raise DoesNotFitError(
+                f"the firmware does not fit {board.name}: overflows {detail}{hint}"
+            )
         tail = "\n".join(log.strip().splitlines()[-25:])
         raise BuildFailedError(f"make failed in {project_dir} (exit {proc.returncode}):\n{tail}")
     build_dir = project_dir / "build"
@@ -173,7 +189,7 @@ def build_project(project_dir: Path, board: Board | None = None, jobs: int = 2,
     if not elf.is_file():
         raise BuildFailedError(f"make succeeded but {elf} is missing")
     sizes = section_sizes(elf)
-    check_fit(board, sizes)
+    check_fit(board, sizes, _flash_hint(project_dir))
     outputs = tuple(p for p in (build_dir / f"firmware.{ext}" for ext in ("elf", "bin", "hex",
                                                                           "uf2")) if p.is_file())
     return BuildResult(board=board, elf=elf, sizes=sizes, outputs=outputs, log=log)

@@ -107,3 +107,36 @@ def test_int16_weights_refused_for_tflm(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "--weights int16 is a native-engine option" in result.output
     assert not (tmp_path / "fw").exists()
+
+
+@pytest.mark.tf
+def test_int16_weights_that_overflow_the_flash_say_what_to_do(tmp_path: Path) -> None:
+    """LSTM(256) on 64 features: 327,680 weights, 320 KiB as int8 (fits the 512 KiB of the
+    nucleo-f446re), 640 KiB as int16 (does not): the build refuses it, exit 2, and names
+    the storage and the option that halves it."""
+    require("arm-none-eabi-gcc")
+    import model_zoo
+
+    from quantize.convert import convert_keras
+
+    config = model_zoo.ZooConfig("big", 2, 64, (256,), head="softmax", outputs=4, seed=3)
+    model = tmp_path / "big.tflite"
+    model.write_bytes(
+        convert_keras(model_zoo.build_keras(config), model_zoo.calibration_data(config, 8)).tflite
+    )
+    runner = CliRunner()
+    for weights in ("int8", "int16"):
+        out = tmp_path / f"fw-{weights}"
+        exported = _cli(
+            "export", str(model), "--board", "nucleo-f446re", "--weights", weights, "-o",
+            str(out), "--json",
+        )  # fmt: skip
+        assert exported["weight_storage"] == weights
+        assert json.loads((out / "edge_lstm.json").read_text())["weight_storage"] == weights
+        run = runner.invoke(main, ["build", str(out)])
+        if weights == "int8":
+            assert run.exit_code == 0, run.output
+        else:
+            assert run.exit_code == 2, run.output
+            assert "does not fit nucleo-f446re" in run.output
+            assert "export again with --weights int8" in run.output
