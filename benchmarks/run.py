@@ -101,9 +101,11 @@ def variants(boards: list[str], weights: tuple[str, ...] = ("int8", "int16")) ->
     for name in boards:
         dsp = get_board(name).dsp
         if "int8" in weights:
-            out += [Variant(name, True, True), Variant(name, False, True)] if dsp else [
-                Variant(name, False, False)
-            ]
+            out += (
+                [Variant(name, True, True), Variant(name, False, True)]
+                if dsp
+                else [Variant(name, False, False)]
+            )
         if "int16" in weights:
             out.append(Variant(name, dsp, dsp, "int16"))
     return out
@@ -206,8 +208,9 @@ def converted(model: BenchModel) -> tuple[Path, float, bool]:
 # --- one firmware ----------------------------------------------------------------------------
 
 
-def measure(model: BenchModel, tflite: Path, variant: Variant, link_samples: int,
-            repeats: int = 1) -> dict[str, Any]:
+def measure(
+    model: BenchModel, tflite: Path, variant: Variant, link_samples: int, repeats: int = 1
+) -> dict[str, Any]:
     """Export, build and run one firmware; ``repeats`` separate QEMU sessions of it."""
     from edge_lstm.export import export_project
     from targets.build import build_project
@@ -263,13 +266,20 @@ def measure(model: BenchModel, tflite: Path, variant: Variant, link_samples: int
         "ram_used_bytes": sizes.data + sizes.bss + first["stack_used_bytes"],
         "ram_other_bytes": sizes.ram_bytes - engine_ram - sizes.stack,
         "export_build_s": round(export_build_s, 2),
-        **({"link_samples": first["link_samples"],
-            "link_samples_per_s": first["link_samples_per_s"]} if link_samples else {}),
+        **(
+            {
+                "link_samples": first["link_samples"],
+                "link_samples_per_s": first["link_samples_per_s"],
+            }
+            if link_samples
+            else {}
+        ),
     }
 
 
-def measure_tflm(model: BenchModel, tflite: Path, board: str, tree: TflmTree,
-                 repeats: int = 1) -> dict[str, Any]:
+def measure_tflm(
+    model: BenchModel, tflite: Path, board: str, tree: TflmTree, repeats: int = 1
+) -> dict[str, Any]:
     """Export the model on TFLM (``tree``'s kernel set), build it against the tree with the
     objects shared across models, and measure it as the native firmware is measured."""
     from edge_lstm.export import export_project
@@ -279,8 +289,9 @@ def measure_tflm(model: BenchModel, tflite: Path, board: str, tree: TflmTree,
     objects = tflm_objects_dir(tree, board)
     with _TFLM_BUILD_LOCK:
         start = time.perf_counter()
-        export = export_project(tflite, board, out_dir, runtime="tflm",
-                                tflm_kernels=tree.kernels, tflm_dir=tree.path)
+        export = export_project(
+            tflite, board, out_dir, runtime="tflm", tflm_kernels=tree.kernels, tflm_dir=tree.path
+        )
         previous = os.environ.get("TFLM_BUILD")
         os.environ["TFLM_BUILD"] = str(objects)
         try:
@@ -349,8 +360,9 @@ def compare_tflm(tflm_rows: list[dict[str, Any]], rows: list[dict[str, Any]]) ->
         row["native_stack_used_bytes"] = ref["stack_used_bytes"]
 
 
-def run_sessions(model: BenchModel, elf: Path, board: str, link_samples: int,
-                 repeats: int) -> list[dict[str, Any]]:
+def run_sessions(
+    model: BenchModel, elf: Path, board: str, link_samples: int, repeats: int
+) -> list[dict[str, Any]]:
     """``repeats`` separate QEMU sessions of one firmware, each measuring the same fixed input."""
     from edge_lstm.harness.device import Device
     from targets.qemu import QemuBoard
@@ -398,9 +410,11 @@ def reference_rate(path: Path, model: BenchModel, samples: int = 300) -> float:
     from quantize.tflite_ir import read_model
 
     ir = read_model(path)
-    x = np.random.default_rng(model.seed).integers(
-        -128, 128, size=(samples, model.timesteps, model.features)
-    ).astype(np.int8)
+    x = (
+        np.random.default_rng(model.seed)
+        .integers(-128, 128, size=(samples, model.timesteps, model.features))
+        .astype(np.int8)
+    )
     start = time.perf_counter()
     run_reference(ir, x)
     return round(samples / (time.perf_counter() - start), 1)
@@ -440,8 +454,16 @@ def check_targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     verdicts: list[dict[str, Any]] = []
 
     def add(target: str, row: dict[str, Any], value: float, limit: float) -> None:
-        verdicts.append({"target": target, "model": row["model"], "variant": row["variant"],
-                         "value": value, "limit": limit, "met": value <= limit})
+        verdicts.append(
+            {
+                "target": target,
+                "model": row["model"],
+                "variant": row["variant"],
+                "value": value,
+                "limit": limit,
+                "met": value <= limit,
+            }
+        )
 
     for row in rows:
         ipm = row["instructions_per_mac"]
@@ -454,8 +476,12 @@ def check_targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 add(f"M4+DSP instr/MAC <= 1.5 (hidden >= 128){w}", row, ipm, 1.5)
             if row["layers"] == 1 and weights == "int8":
                 add("engine code < 6 KB, one layer", row, row["engine_code_bytes"], 6 * 1024)
-                add("all code (flash - weights) < 6 KB, one layer", row,
-                    row["flash_code_bytes"], 6 * 1024)
+                add(
+                    "all code (flash - weights) < 6 KB, one layer",
+                    row,
+                    row["flash_code_bytes"],
+                    6 * 1024,
+                )
         if row["board"] == "qemu-cortex-m3":
             add(f"M3 instr/MAC <= 3{w}", row, ipm, 3.0)
     return verdicts
@@ -479,20 +505,29 @@ def rerun_at_commit(rev: str, argv: list[str]) -> int:
     The working tree's engine may hold edits in progress; results tagged with a commit should
     come from exactly that commit.
     """
-    sha = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--verify", f"{rev}^{{commit}}"],
-                         capture_output=True, text=True, check=True).stdout.strip()
+    sha = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--verify", f"{rev}^{{commit}}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     snap = CACHE_DIR / "src" / sha
     if not (snap / "firmware_gen").is_dir():
         tmp = snap.with_name(f"{sha}.tmp{os.getpid()}")
         tmp.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", sha, *SOURCE_DIRS],
-                                 capture_output=True, check=True).stdout
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", sha, *SOURCE_DIRS], capture_output=True, check=True
+        ).stdout
         subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive, check=True)
         os.replace(tmp, snap)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(snap), *filter(None, [os.environ.get("PYTHONPATH")])]), **{SNAPSHOT_ENV: sha})
-    return subprocess.run([sys.executable, str(Path(__file__).resolve()), *argv], env=env,
-                          check=False).returncode
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(snap), *filter(None, [os.environ.get("PYTHONPATH")])]),
+        **{SNAPSHOT_ENV: sha},
+    )
+    return subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), *argv], env=env, check=False
+    ).returncode
 
 
 def source_info() -> dict[str, Any]:
@@ -502,15 +537,20 @@ def source_info() -> dict[str, Any]:
     root = Path(firmware_gen.__file__).resolve().parent.parent
     info: dict[str, Any] = {"root": str(root), "snapshot": os.environ.get(SNAPSHOT_ENV)}
     if not info["snapshot"]:
-        out = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--",
-                              *SOURCE_DIRS], capture_output=True, text=True, check=False)
+        out = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", *SOURCE_DIRS],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         info["uncommitted"] = [line[3:] for line in out.stdout.splitlines()]
     return info
 
 
 def git_commit() -> str:
-    out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True,
-                         text=True, check=False)
+    out = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
+    )
     return out.stdout.strip() or "unknown"
 
 
@@ -561,8 +601,12 @@ def markdown(result: dict[str, Any]) -> str:
         )
     source = result["source"]
     if source.get("uncommitted"):
-        lines += ["", "Measured with uncommitted edits in: "
-                  + ", ".join(f"`{f}`" for f in source["uncommitted"]) + "."]
+        lines += [
+            "",
+            "Measured with uncommitted edits in: "
+            + ", ".join(f"`{f}`" for f in source["uncommitted"])
+            + ".",
+        ]
     failed: dict[str, list[str]] = {}
     for failure in result["failures"]:
         errors = [ln for ln in failure["error"].splitlines() if "error:" in ln]
@@ -571,8 +615,13 @@ def markdown(result: dict[str, Any]) -> str:
     for what, models in failed.items():
         lines += ["", f"FAILED on {what} ({len(models)} models)"]
     verdicts = result["targets"]
-    lines += ["", "Targets (every applicable row of the table; worst = furthest from the limit):",
-              "", "| target | met | worst | best |", "|---|---:|---|---|"]
+    lines += [
+        "",
+        "Targets (every applicable row of the table; worst = furthest from the limit):",
+        "",
+        "| target | met | worst | best |",
+        "|---|---:|---|---|",
+    ]
     by_target: dict[str, list[dict[str, Any]]] = {}
     for v in verdicts:
         by_target.setdefault(v["target"], []).append(v)
@@ -580,8 +629,10 @@ def markdown(result: dict[str, Any]) -> str:
         worst = max(checks, key=lambda v: v["value"])
         best = min(checks, key=lambda v: v["value"])
         met = sum(v["met"] for v in checks)
-        lines.append(f"| {target} | {met} of {len(checks)} | {worst['value']:,} "
-                     f"({worst['model']}) | {best['value']:,} ({best['model']}) |")
+        lines.append(
+            f"| {target} | {met} of {len(checks)} | {worst['value']:,} "
+            f"({worst['model']}) | {best['value']:,} ({best['model']}) |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -608,10 +659,15 @@ def tflm_markdown(result: dict[str, Any]) -> str:
     for (name, board), cells in by_key.items():
         any_row = next(iter(cells.values()))
         native = any_row.get("native_instructions")
-        vals = [f"{cells[lb]['instructions']:,} | {cells[lb].get('ratio_to_native', '-')}"
-                if lb in cells else "- | -" for lb in labels]
-        lines.append(f"| {name} | {board} | {f'{native:,}' if native else '-'} | "
-                     + " | ".join(vals) + " |")
+        vals = [
+            f"{cells[lb]['instructions']:,} | {cells[lb].get('ratio_to_native', '-')}"
+            if lb in cells
+            else "- | -"
+            for lb in labels
+        ]
+        lines.append(
+            f"| {name} | {board} | {f'{native:,}' if native else '-'} | " + " | ".join(vals) + " |"
+        )
     lines += [
         "",
         "Memory: flash = text + rodata + data (TFLM: the whole flatbuffer, interpreter and "
@@ -620,27 +676,51 @@ def tflm_markdown(result: dict[str, Any]) -> str:
         "figure (derived minimum + margin):",
         "",
         "| model | board | native flash | native RAM | native RAM used | native stack used | "
-        + " | ".join(f"{lb} flash | RAM | RAM used | stack used | arena" for lb in labels) + " |",
+        + " | ".join(f"{lb} flash | RAM | RAM used | stack used | arena" for lb in labels)
+        + " |",
         "|---|---|---:|---:|---:|---:|" + "---:|---:|---:|---:|---:|" * len(labels),
     ]
     for (name, board), cells in by_key.items():
         any_row = next(iter(cells.values()))
-        native_cells = [f"{any_row[k]:,}" if k in any_row else "-" for k in (
-            "native_flash_bytes", "native_ram_bytes", "native_ram_used_bytes",
-            "native_stack_used_bytes")]
-        vals = [" | ".join(f"{cells[lb][k]:,}" for k in (
-            "flash_bytes", "ram_bytes", "ram_used_bytes", "stack_used_bytes", "arena_bytes"))
-            if lb in cells else " | ".join(["-"] * 5) for lb in labels]
-        lines.append(f"| {name} | {board} | " + " | ".join(native_cells) + " | "
-                     + " | ".join(vals) + " |")
+        native_cells = [
+            f"{any_row[k]:,}" if k in any_row else "-"
+            for k in (
+                "native_flash_bytes",
+                "native_ram_bytes",
+                "native_ram_used_bytes",
+                "native_stack_used_bytes",
+            )
+        ]
+        vals = [
+            " | ".join(
+                f"{cells[lb][k]:,}"
+                for k in (
+                    "flash_bytes",
+                    "ram_bytes",
+                    "ram_used_bytes",
+                    "stack_used_bytes",
+                    "arena_bytes",
+                )
+            )
+            if lb in cells
+            else " | ".join(["-"] * 5)
+            for lb in labels
+        ]
+        lines.append(
+            f"| {name} | {board} | " + " | ".join(native_cells) + " | " + " | ".join(vals) + " |"
+        )
     for failure in tflm["failures"]:
         errors = [ln for ln in failure["error"].splitlines() if "error" in ln.lower()]
         reason = (errors or failure["error"].strip().splitlines() or ["?"])[0].strip()
         lines += ["", f"FAILED: {failure['model']} on {failure['variant']}: `{reason}`"]
     source = result["source"]
     if source.get("uncommitted"):
-        lines += ["", "Measured with uncommitted edits in: "
-                  + ", ".join(f"`{f}`" for f in source["uncommitted"]) + "."]
+        lines += [
+            "",
+            "Measured with uncommitted edits in: "
+            + ", ".join(f"`{f}`" for f in source["uncommitted"])
+            + ".",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -669,35 +749,62 @@ def tflm_board_choice(given: list[str] | None, chosen: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="one model on qemu-cortex-m4, measured twice; fails unless the "
-                             "instruction counts are identical")
-    parser.add_argument("--boards", nargs="+", default=list(EMULATED_BOARDS),
-                        choices=EMULATED_BOARDS)
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="one model on qemu-cortex-m4, measured twice; fails unless the "
+        "instruction counts are identical",
+    )
+    parser.add_argument(
+        "--boards", nargs="+", default=list(EMULATED_BOARDS), choices=EMULATED_BOARDS
+    )
     parser.add_argument("--models", nargs="+", help="only these grid models (by name)")
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "results")
     parser.add_argument("--name", help="results file stem (default: quick or grid)")
     parser.add_argument("--jobs", type=int, default=2, help="firmwares measured in parallel")
-    parser.add_argument("--repeats", type=int, default=2,
-                        help="QEMU sessions per firmware; counts must agree across them")
-    parser.add_argument("--weights", nargs="+", choices=["int8", "int16"],
-                        default=["int8", "int16"],
-                        help="LSTM weight storages to measure (default both; int16 on each "
-                        "board's fastest path only)")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=2,
+        help="QEMU sessions per firmware; counts must agree across them",
+    )
+    parser.add_argument(
+        "--weights",
+        nargs="+",
+        choices=["int8", "int16"],
+        default=["int8", "int16"],
+        help="LSTM weight storages to measure (default both; int16 on each "
+        "board's fastest path only)",
+    )
     parser.add_argument("--no-readme", action="store_true", help="leave README.md alone")
-    parser.add_argument("--at-commit", metavar="REV",
-                        help="measure the engine as committed at REV (a clean copy), not the "
-                             "working tree")
-    parser.add_argument("--tflm-dir", nargs="+", type=Path, metavar="TREE",
-                        help="also export every model on TFLM against this tree (one or more, "
-                             "made by TFLM's create_tflm_tree.py), build and measure it beside "
-                             "the native engine")
-    parser.add_argument("--tflm-kernels", nargs="+", choices=TFLM_KERNEL_SETS,
-                        help="the trees' kernel sets (one for all, or one per tree; default: "
-                             "detected from each tree)")
-    parser.add_argument("--tflm-boards", nargs="+", choices=EMULATED_BOARDS,
-                        help="boards for the TFLM firmwares (default: qemu-cortex-m4 if chosen, "
-                             "else the first chosen board)")
+    parser.add_argument(
+        "--at-commit",
+        metavar="REV",
+        help="measure the engine as committed at REV (a clean copy), not the working tree",
+    )
+    parser.add_argument(
+        "--tflm-dir",
+        nargs="+",
+        type=Path,
+        metavar="TREE",
+        help="also export every model on TFLM against this tree (one or more, "
+        "made by TFLM's create_tflm_tree.py), build and measure it beside "
+        "the native engine",
+    )
+    parser.add_argument(
+        "--tflm-kernels",
+        nargs="+",
+        choices=TFLM_KERNEL_SETS,
+        help="the trees' kernel sets (one for all, or one per tree; default: "
+        "detected from each tree)",
+    )
+    parser.add_argument(
+        "--tflm-boards",
+        nargs="+",
+        choices=EMULATED_BOARDS,
+        help="boards for the TFLM firmwares (default: qemu-cortex-m4 if chosen, "
+        "else the first chosen board)",
+    )
     args = parser.parse_args(argv)
     try:
         trees = tflm_trees(args.tflm_dir, args.tflm_kernels)
@@ -729,14 +836,19 @@ def main(argv: list[str] | None = None) -> int:
         path, seconds, fresh = converted(model)
         tflites[model.name], convert_s[model.name] = path, round(seconds, 2)
         reference_samples_per_s[model.name] = reference_rate(path, model)
-        print(f"model {model.name}: {'converted' if fresh else 'cached'} ({seconds:.1f} s), "
-              f"numpy reference {reference_samples_per_s[model.name]:.0f} samples/s", flush=True)
+        print(
+            f"model {model.name}: {'converted' if fresh else 'cached'} ({seconds:.1f} s), "
+            f"numpy reference {reference_samples_per_s[model.name]:.0f} samples/s",
+            flush=True,
+        )
 
     jobs: list[tuple[BenchModel, Variant | tuple[str, TflmTree]]] = [
-        (m, v) for m in models for v in chosen]
+        (m, v) for m in models for v in chosen
+    ]
     tflm_boards = tflm_board_choice(args.tflm_boards, [v.board for v in chosen]) if trees else []
     tflm_jobs: list[tuple[BenchModel, Variant | tuple[str, TflmTree]]] = [
-        (m, (b, t)) for t in trees for b in tflm_boards for m in models]
+        (m, (b, t)) for t in trees for b in tflm_boards for m in models
+    ]
     # The first TFLM build compiles the library (minutes; builds take turns): start it first,
     # so that the native firmwares are measured meanwhile.
     jobs = tflm_jobs[:1] + jobs + tflm_jobs[1:]
@@ -755,21 +867,26 @@ def main(argv: list[str] | None = None) -> int:
 
     def measure_tflm_row(model: BenchModel, board: str, tree: TflmTree) -> dict[str, Any]:
         row = measure_tflm(model, tflites[model.name], board, tree, repeats)
-        print(f"{model.name:22s} {row['variant']:22s} {row['instructions']:>11,} instr "
-              f"flash {row['flash_bytes']:,} RAM {row['ram_bytes']:,} "
-              f"arena {row['arena_bytes']:,} stack used {row['stack_used_bytes']:,}"
-              f"{'' if row['repeatable'] else '  NOT REPEATABLE'}", flush=True)
+        print(
+            f"{model.name:22s} {row['variant']:22s} {row['instructions']:>11,} instr "
+            f"flash {row['flash_bytes']:,} RAM {row['ram_bytes']:,} "
+            f"arena {row['arena_bytes']:,} stack used {row['stack_used_bytes']:,}"
+            f"{'' if row['repeatable'] else '  NOT REPEATABLE'}",
+            flush=True,
+        )
         return row
 
     def measure_row(model: BenchModel, variant: Variant) -> dict[str, Any]:
         # The link rate is a property of the host and the model, so one board measures it.
         samples = link_samples if variant == Variant("qemu-cortex-m4", True, True) else 0
         row = measure(model, tflites[model.name], variant, samples, repeats)
-        print(f"{model.name:22s} {variant.label:22s} {row['instructions']:>11,} instr "
-              f"{row['instructions_per_mac']:.3f}/MAC flash {row['flash_bytes']:,} "
-              f"RAM {row['ram_bytes']:,} spread {row['within_session_spread']}"
-              f"{'' if row['repeatable'] else '  NOT REPEATABLE'}",
-              flush=True)
+        print(
+            f"{model.name:22s} {variant.label:22s} {row['instructions']:>11,} instr "
+            f"{row['instructions_per_mac']:.3f}/MAC flash {row['flash_bytes']:,} "
+            f"RAM {row['ram_bytes']:,} spread {row['within_session_spread']}"
+            f"{'' if row['repeatable'] else '  NOT REPEATABLE'}",
+            flush=True,
+        )
         return row
 
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
@@ -804,8 +921,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     if trees:
         result["tflm"] = {
-            "trees": [{"path": str(t.path), "kernels": t.kernels, "label": t.label}
-                      for t in trees],
+            "trees": [{"path": str(t.path), "kernels": t.kernels, "label": t.label} for t in trees],
             "boards": tflm_boards,
             "opt": TFLM_OPT,
             "rows": tflm_rows,
@@ -821,8 +937,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             write_readme_table(markdown(result))
     if failures or tflm_failures:
-        print(f"{len(failures) + len(tflm_failures)} firmware(s) failed to build or run",
-              file=sys.stderr)
+        print(
+            f"{len(failures) + len(tflm_failures)} firmware(s) failed to build or run",
+            file=sys.stderr,
+        )
         return 1
     if not result["deterministic"]:
         print("instruction counts differ between runs", file=sys.stderr)

@@ -48,8 +48,17 @@ PLATFORMIO_BOARDS: dict[str, PlatformioBoard] = {
 #: Arduino cores with a 32-bit ARM CPU: the generated engine assumes 32-bit int and enough RAM
 #: for the model state, which rules out the 8-bit AVR cores.
 ARDUINO_ARCHITECTURES = (
-    "mbed", "mbed_nano", "mbed_rp2040", "mbed_portenta", "samd", "sam", "renesas_uno",
-    "renesas_portenta", "stm32", "nrf52", "rp2040",
+    "mbed",
+    "mbed_nano",
+    "mbed_rp2040",
+    "mbed_portenta",
+    "samd",
+    "sam",
+    "renesas_uno",
+    "renesas_portenta",
+    "stm32",
+    "nrf52",
+    "rp2040",
 )
 
 ARDUINO_CATEGORY = "Data Processing"
@@ -205,7 +214,7 @@ target_link_options(firmware PRIVATE
     -Wl,-Map=${{CMAKE_CURRENT_BINARY_DIR}}/firmware.map -Wl,--print-memory-usage)
 set_property(TARGET firmware APPEND PROPERTY LINK_DEPENDS ${{EL_LINKER_SCRIPT}})
 {boot2}
-# {', '.join(outputs)} next to the ELF, as the Makefile makes them.
+# {", ".join(outputs)} next to the ELF, as the Makefile makes them.
 add_custom_command(TARGET firmware POST_BUILD
     COMMAND ${{CMAKE_OBJCOPY}} -O binary firmware.elf firmware.bin
     COMMAND ${{CMAKE_OBJCOPY}} -O ihex firmware.elf firmware.hex
@@ -263,7 +272,8 @@ def to_platformio(project_dir: Path, board: Board, name: str) -> None:
     (project_dir / "Makefile").unlink()
     arch = board.gcc_arch_flags()
     (project_dir / "platformio.ini").write_text(
-        _platformio_ini(board.name, target, arch, board.uart.baud), encoding="utf-8")
+        _platformio_ini(board.name, target, arch, board.uart.baud), encoding="utf-8"
+    )
     (project_dir / "el_platformio.py").write_text(_platformio_script(arch), encoding="utf-8")
 
 
@@ -341,7 +351,8 @@ def to_arduino(project_dir: Path, name: str, model_file: str, sha256: str) -> No
     example.mkdir(parents=True)
     (example / f"{name}.ino").write_text(_arduino_sketch(name), encoding="utf-8")
     (project_dir / "library.properties").write_text(
-        _library_properties(name, model_file, sha256), encoding="utf-8")
+        _library_properties(name, model_file, sha256), encoding="utf-8"
+    )
 
 
 def _library_properties(name: str, model_file: str, sha256: str) -> str:
@@ -512,4 +523,3 @@ void loop() {{
   el_app_poll();
 }}
 """
-

@@ -74,15 +74,17 @@ def board_of_project(project_dir: Path) -> Board:
     """The board recorded in the folder's edge_lstm.json."""
     meta_path = Path(project_dir) / "edge_lstm.json"
     if not meta_path.is_file():
-        raise TargetError(f"{project_dir} has no edge_lstm.json: not an exported firmware folder "
-                          "(export one with `edge-lstm export`, or pass the board)")
+        raise TargetError(
+            f"{project_dir} has no edge_lstm.json: not an exported firmware folder "
+            "(export one with `edge-lstm export`, or pass the board)"
+        )
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise TargetError(f"{meta_path}: not valid JSON: {exc}") from exc
     name = meta.get("board") if isinstance(meta, dict) else None
     if not isinstance(name, str):
-        raise TargetError(f"{meta_path}: no \"board\" entry")
+        raise TargetError(f'{meta_path}: no "board" entry')
     return get_board(name)
 
 
@@ -93,8 +95,10 @@ def _flash_hint(project_dir: Path) -> str:
     except (OSError, json.JSONDecodeError):
         return ""
     if isinstance(meta, dict) and meta.get("weight_storage") == "int16":
-        return (" (the LSTM weights are stored as int16, twice their int8 size: export again "
-                "with --weights int8)")
+        return (
+            " (the LSTM weights are stored as int16, twice their int8 size: export again "
+            "with --weights int8)"
+        )
     return ""
 
 
@@ -104,8 +108,10 @@ def required_tools(board: Board) -> list[tuple[str, str]]:
     if board.is_host:
         tools.append((os.environ.get("CC", "cc"), "apt-get install gcc"))
     else:
-        tools += [("arm-none-eabi-gcc", ARM_INSTALL_HINT), ("arm-none-eabi-objcopy",
-                                                           ARM_INSTALL_HINT)]
+        tools += [
+            ("arm-none-eabi-gcc", ARM_INSTALL_HINT),
+            ("arm-none-eabi-objcopy", ARM_INSTALL_HINT),
+        ]
     if board.boot2 is not None or board.flasher == "uf2":
         tools.append(("python3", "apt-get install python3"))
     return tools
@@ -146,12 +152,16 @@ def check_fit(board: Board, sizes: SectionSizes, flash_hint: str = "") -> None:
         return
     problems = []
     if sizes.flash_bytes > board.flash_bytes:
-        problems.append(f"flash {sizes.flash_bytes} B (text {sizes.text} + rodata "
-                        f"{sizes.rodata} + data {sizes.data}) > {board.flash_bytes} B"
-                        f"{flash_hint}")
+        problems.append(
+            f"flash {sizes.flash_bytes} B (text {sizes.text} + rodata "
+            f"{sizes.rodata} + data {sizes.data}) > {board.flash_bytes} B"
+            f"{flash_hint}"
+        )
     if sizes.ram_bytes > board.ram_bytes:
-        problems.append(f"RAM {sizes.ram_bytes} B (data {sizes.data} + bss {sizes.bss} + "
-                        f"stack {sizes.stack}) > {board.ram_bytes} B")
+        problems.append(
+            f"RAM {sizes.ram_bytes} B (data {sizes.data} + bss {sizes.bss} + "
+            f"stack {sizes.stack}) > {board.ram_bytes} B"
+        )
     if problems:
         raise DoesNotFitError(f"the firmware does not fit {board.name}: " + "; ".join(problems))
 
@@ -159,13 +169,16 @@ def check_fit(board: Board, sizes: SectionSizes, flash_hint: str = "") -> None:
 _OVERFLOW = re.compile(r"region `(\w+)' overflowed by (\d+) bytes")
 
 
-def build_project(project_dir: Path, board: Board | None = None, jobs: int = 2,
-                  opt: str | None = None) -> BuildResult:
+def build_project(
+    project_dir: Path, board: Board | None = None, jobs: int = 2, opt: str | None = None
+) -> BuildResult:
     """Run the folder's Makefile, then measure and fit-check the ELF."""
     project_dir = Path(project_dir)
     if not (project_dir / "Makefile").is_file():
-        raise TargetError(f"{project_dir} has no Makefile: add board support first "
-                          "(targets.project.add_board_support or `edge-lstm export`)")
+        raise TargetError(
+            f"{project_dir} has no Makefile: add board support first "
+            "(targets.project.add_board_support or `edge-lstm export`)"
+        )
     if board is None:
         board = board_of_project(project_dir)
     check_tools(board)
@@ -190,6 +203,9 @@ def build_project(project_dir: Path, board: Board | None = None, jobs: int = 2,
         raise BuildFailedError(f"make succeeded but {elf} is missing")
     sizes = section_sizes(elf)
     check_fit(board, sizes, _flash_hint(project_dir))
-    outputs = tuple(p for p in (build_dir / f"firmware.{ext}" for ext in ("elf", "bin", "hex",
-                                                                          "uf2")) if p.is_file())
+    outputs = tuple(
+        p
+        for p in (build_dir / f"firmware.{ext}" for ext in ("elf", "bin", "hex", "uf2"))
+        if p.is_file()
+    )
     return BuildResult(board=board, elf=elf, sizes=sizes, outputs=outputs, log=log)

@@ -70,16 +70,18 @@ def find_uf2_drive(roots: Iterable[Path] = UF2_MOUNT_ROOTS) -> Path | None:
         candidates = [root, *root.glob("*"), *root.glob("*/*")]
         for folder in candidates:
             try:
-                if folder.is_dir() and (folder.name == UF2_DRIVE_NAME
-                                        or (folder / "INFO_UF2.TXT").is_file()):
+                if folder.is_dir() and (
+                    folder.name == UF2_DRIVE_NAME or (folder / "INFO_UF2.TXT").is_file()
+                ):
                     return folder
             except OSError:
                 continue
     return None
 
 
-def plan_flash(target: Path, board: Board, tool: str | None = None, port: str | None = None
-               ) -> FlashPlan:
+def plan_flash(
+    target: Path, board: Board, tool: str | None = None, port: str | None = None
+) -> FlashPlan:
     target = Path(target)
     tool = tool or board.flasher
     if tool not in TOOLS:
@@ -89,8 +91,13 @@ def plan_flash(target: Path, board: Board, tool: str | None = None, port: str | 
     if tool == "qemu":
         elf = _image(target, ".elf")
         command = qemu_command(elf, board)
-        return FlashPlan(board, tool, elf, f"run {elf} on QEMU {board.qemu_machine}; the "
-                         "UART is a pseudo-terminal", command)
+        return FlashPlan(
+            board,
+            tool,
+            elf,
+            f"run {elf} on QEMU {board.qemu_machine}; the UART is a pseudo-terminal",
+            command,
+        )
     if tool == "host":
         elf = _image(target, ".elf")
         return FlashPlan(board, tool, elf, f"run {elf}; it prints its pseudo-terminal", [str(elf)])
@@ -98,9 +105,13 @@ def plan_flash(target: Path, board: Board, tool: str | None = None, port: str | 
         if board.pyocd_target is None:
             raise TargetError(f"{board.name} has no flash.pyocd_target in its board file")
         elf = _image(target, ".elf")
-        return FlashPlan(board, tool, elf, f"program {elf} with pyocd (target "
-                         f"{board.pyocd_target}) and reset",
-                         ["pyocd", "flash", "-t", board.pyocd_target, str(elf)])
+        return FlashPlan(
+            board,
+            tool,
+            elf,
+            f"program {elf} with pyocd (target {board.pyocd_target}) and reset",
+            ["pyocd", "flash", "-t", board.pyocd_target, str(elf)],
+        )
     if tool == "openocd":
         if board.openocd_config is None:
             raise TargetError(f"{board.name} has no flash.openocd_config in its board file")
@@ -112,17 +123,38 @@ def plan_flash(target: Path, board: Board, tool: str | None = None, port: str | 
         return FlashPlan(board, tool, elf, f"program {elf} with openocd", command)
     if tool == "uf2":
         uf2 = _image(target, ".uf2")
-        return FlashPlan(board, tool, uf2, f"copy {uf2} to the {UF2_DRIVE_NAME} drive "
-                         "(hold BOOTSEL while plugging in)", ["cp", str(uf2), UF2_DRIVE_NAME])
+        return FlashPlan(
+            board,
+            tool,
+            uf2,
+            f"copy {uf2} to the {UF2_DRIVE_NAME} drive (hold BOOTSEL while plugging in)",
+            ["cp", str(uf2), UF2_DRIVE_NAME],
+        )
     binary = _image(target, ".bin")
-    command = ["bossac", "-d", f"--port={port or 'PORT'}", "-U", "-i", "-e", "-w", str(binary),
-               "-R"]
-    return FlashPlan(board, tool, binary, f"upload {binary} at 0x{board.flash_base:x} with "
-                     "bossac (double-tap reset first to enter the bootloader)", command)
+    command = [
+        "bossac",
+        "-d",
+        f"--port={port or 'PORT'}",
+        "-U",
+        "-i",
+        "-e",
+        "-w",
+        str(binary),
+        "-R",
+    ]
+    return FlashPlan(
+        board,
+        tool,
+        binary,
+        f"upload {binary} at 0x{board.flash_base:x} with "
+        "bossac (double-tap reset first to enter the bootloader)",
+        command,
+    )
 
 
-def run_flash(plan: FlashPlan, on_serial: Callable[[str], None] = print,
-              port: str | None = None) -> None:
+def run_flash(
+    plan: FlashPlan, on_serial: Callable[[str], None] = print, port: str | None = None
+) -> None:
     """Carry out ``plan``. For qemu and host this runs until the firmware (or the user) stops."""
     if plan.tool == "qemu":
         with QemuBoard(plan.image, plan.board) as board:
@@ -135,9 +167,11 @@ def run_flash(plan: FlashPlan, on_serial: Callable[[str], None] = print,
     elif plan.tool == "uf2":
         drive = find_uf2_drive()
         if drive is None:
-            raise MissingToolError(f"no {UF2_DRIVE_NAME} drive found under "
-                                   f"{', '.join(str(r) for r in UF2_MOUNT_ROOTS)}: hold BOOTSEL "
-                                   "while plugging in the Pico, then retry")
+            raise MissingToolError(
+                f"no {UF2_DRIVE_NAME} drive found under "
+                f"{', '.join(str(r) for r in UF2_MOUNT_ROOTS)}: hold BOOTSEL "
+                "while plugging in the Pico, then retry"
+            )
         shutil.copyfile(plan.image, drive / plan.image.name)
     else:
         _run_tool(plan, port)
@@ -145,18 +179,23 @@ def run_flash(plan: FlashPlan, on_serial: Callable[[str], None] = print,
 
 def _run_tool(plan: FlashPlan, port: str | None) -> None:
     exe = plan.command[0]
-    hints = {"openocd": "apt-get install openocd",
-             "bossac": "apt-get install bossa-cli (or use the Arduino IDE's bossac)"}
+    hints = {
+        "openocd": "apt-get install openocd",
+        "bossac": "apt-get install bossa-cli (or use the Arduino IDE's bossac)",
+    }
     if shutil.which(exe) is None:
         raise MissingToolError(f"{exe} not found: {hints.get(exe, '')}")
     if exe == "bossac" and port is None:
-        raise TargetError("bossac needs the bootloader's serial port: double-tap reset, then "
-                          "pass --port /dev/ttyACM0")
+        raise TargetError(
+            "bossac needs the bootloader's serial port: double-tap reset, then "
+            "pass --port /dev/ttyACM0"
+        )
     proc = subprocess.run(plan.command, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         text = (proc.stdout + proc.stderr).strip()
-        if exe == "openocd" and ("open failed" in text or "No J-Link" in text
-                                 or "unable to find" in text.lower()):
+        if exe == "openocd" and (
+            "open failed" in text or "No J-Link" in text or "unable to find" in text.lower()
+        ):
             raise MissingToolError("no debug probe found: plug in the board's USB debug port")
         raise TargetError(f"{exe} failed (exit {proc.returncode}):\n{text[-2000:]}")
 
@@ -166,13 +205,17 @@ def _flash_pyocd(plan: FlashPlan) -> None:
         helpers = importlib.import_module("pyocd.core.helpers")
         programmer = importlib.import_module("pyocd.flash.file_programmer")
     except ImportError as exc:
-        raise MissingToolError("pyocd is not installed: pip install pyocd "
-                               "(or use --tool openocd)") from exc
+        raise MissingToolError(
+            "pyocd is not installed: pip install pyocd (or use --tool openocd)"
+        ) from exc
     session = helpers.ConnectHelper.session_with_chosen_probe(
-        target_override=plan.board.pyocd_target, blocking=False, return_first=True)
+        target_override=plan.board.pyocd_target, blocking=False, return_first=True
+    )
     if session is None:
-        raise MissingToolError("no debug probe found: plug in the board's USB debug port "
-                               "(ST-LINK, J-Link or CMSIS-DAP) and check its udev permissions")
+        raise MissingToolError(
+            "no debug probe found: plug in the board's USB debug port "
+            "(ST-LINK, J-Link or CMSIS-DAP) and check its udev permissions"
+        )
     with session:
         programmer.FileProgrammer(session).program(str(plan.image))
         session.target.reset()

@@ -60,9 +60,11 @@ def _record_board(project_dir: Path, board: Board) -> None:
 
 def parse_pin(board: Board, text: str) -> tuple[int, int]:
     """(port, pin) from the datasheet spellings used in the TOML files: PA2, P1.03, GP0."""
-    for pattern, port_of in ((r"P([A-K])(\d+)", lambda s: ord(s) - ord("A")),
-                             (r"P(\d)\.(\d+)", int),
-                             (r"GP()(\d+)", lambda s: 0)):
+    for pattern, port_of in (
+        (r"P([A-K])(\d+)", lambda s: ord(s) - ord("A")),
+        (r"P(\d)\.(\d+)", int),
+        (r"GP()(\d+)", lambda s: 0),
+    ):
         match = re.fullmatch(pattern, text)
         if match:
             return port_of(match.group(1)), int(match.group(2))
@@ -94,18 +96,20 @@ def tick_scale(board: Board) -> tuple[int, int, int]:
     if ratio.denominator != 1 << shift:
         raise BoardFileError(
             f"{board.name}.toml: field 'cpu.clock_hz': 1e9/{board.clock_hz} ns per tick is not "
-            "a whole number of 1/8 instructions times a power of two")
+            "a whole number of 1/8 instructions times a power of two"
+        )
     tick_ns = Fraction(10**9, board.clock_hz)
     if tick_ns + unit_ns >= Fraction(1 << ICOUNT_SHIFT, 2):
-        raise BoardFileError(f"{board.name}.toml: the SysTick clock is too slow for exact "
-                             "instruction counts under -icount")
+        raise BoardFileError(
+            f"{board.name}.toml: the SysTick clock is too slow for exact "
+            "instruction counts under -icount"
+        )
     return ratio.numerator, shift, FRAC_BITS_EMULATED
 
 
 def board_header(board: Board) -> str:
     lines = [
-        "/* Generated from the board registry (targets/boards/"
-        f"{board.name}.toml). Do not edit. */",
+        f"/* Generated from the board registry (targets/boards/{board.name}.toml). Do not edit. */",
         "#ifndef EL_BOARD_H",
         "#define EL_BOARD_H",
         "",
@@ -129,8 +133,10 @@ def board_header(board: Board) -> str:
     for role, pin in (("TX", board.uart.tx_pin), ("RX", board.uart.rx_pin)):
         if pin is not None:
             port, number = parse_pin(board, pin)
-            lines += [f"#define EL_BOARD_UART_{role}_PORT {port}u",
-                      f"#define EL_BOARD_UART_{role}_PIN {number}u"]
+            lines += [
+                f"#define EL_BOARD_UART_{role}_PORT {port}u",
+                f"#define EL_BOARD_UART_{role}_PIN {number}u",
+            ]
     mul, shift, frac_bits = tick_scale(board)
     lines += [
         f"#define EL_BSP_COUNTER_{board.cycle_counter.upper()} 1",
@@ -285,7 +291,8 @@ endif
 
 """
 
-_COMMON_VARS = """\
+_COMMON_VARS = (
+    """\
 OPT      ?= -O2
 BUILD    ?= build
 DIRS     := model runtime app bsp
@@ -302,9 +309,13 @@ CXXFLAGS += $(ARCH) $(OPT) -g -std=c++17 $(CXXWARN) -fno-exceptions -fno-rtti \\
             -fno-threadsafe-statics -ffunction-sections -fdata-sections $(INCLUDES) -MMD -MP
 LINKER   := $(if $(SRCS_CC),$(CXX),$(CC))
 TFLM_LIB :=
-""" + _TFLM_VARS
+"""
+    + _TFLM_VARS
+)
 
-_COMMON_RULES = _TFLM_RULES + """\
+_COMMON_RULES = (
+    _TFLM_RULES
+    + """\
 $(BUILD)/obj/%.o: %.c
 \t@mkdir -p $(dir $@)
 \t$(CC) $(CFLAGS) -c $< -o $@
@@ -318,11 +329,14 @@ clean:
 
 -include $(OBJS:.o=.d)
 """
+)
 
 
 def makefile(board: Board) -> str:
-    header = (f"# Generated for board {board.name} (targets/boards/{board.name}.toml).\n"
-              "# Builds standalone: make -C <this folder> [OPT=-O3]\n\n")
+    header = (
+        f"# Generated for board {board.name} (targets/boards/{board.name}.toml).\n"
+        "# Builds standalone: make -C <this folder> [OPT=-O3]\n\n"
+    )
     if board.is_host:
         return header + _host_makefile()
     arch = " ".join(board.gcc_arch_flags())
@@ -353,7 +367,9 @@ $(BUILD)/firmware.uf2: $(BUILD)/firmware.bin bsp/el_uf2.py
 --family 0x{board.uf2_family_id or 0:08x}
 """
         outputs += " $(BUILD)/firmware.uf2"
-    return header + f"""\
+    return (
+        header
+        + f"""\
 CROSS   ?= arm-none-eabi-
 CC      := $(CROSS)gcc
 CXX     := $(CROSS)g++
@@ -380,6 +396,7 @@ $(BUILD)/firmware.bin: $(BUILD)/firmware.elf
 $(BUILD)/firmware.hex: $(BUILD)/firmware.elf
 \t$(OBJCOPY) -O ihex $< $@
 {extra_rules}"""
+    )
 
 
 def _host_makefile() -> str:

@@ -30,9 +30,21 @@ def qemu_command(elf: Path, board: Board, icount: bool = True, sleep: bool = Tru
     """The qemu-system-arm command line for ``board`` (documented in docs/boards.md)."""
     if not board.emulated or board.qemu_machine is None:
         raise TargetError(f"{board.name} is not an emulated board")
-    command = [QEMU, "-M", board.qemu_machine, "-display", "none", "-monitor", "none",
-               "-kernel", str(elf), "-serial", "pty",
-               "-semihosting-config", "enable=on,target=native"]
+    command = [
+        QEMU,
+        "-M",
+        board.qemu_machine,
+        "-display",
+        "none",
+        "-monitor",
+        "none",
+        "-kernel",
+        str(elf),
+        "-serial",
+        "pty",
+        "-semihosting-config",
+        "enable=on,target=native",
+    ]
     if icount:
         shift = f"shift={ICOUNT_SHIFT}"
         command += ["-icount", shift if sleep else f"{shift},sleep=off"]
@@ -47,8 +59,15 @@ class QemuBoard:
     not always, and it keeps one host core busy while the guest waits for input.
     """
 
-    def __init__(self, elf: Path, board: Board, icount: bool = True, sleep: bool = True,
-                 start_timeout: float = 10.0, monitor: Path | None = None) -> None:
+    def __init__(
+        self,
+        elf: Path,
+        board: Board,
+        icount: bool = True,
+        sleep: bool = True,
+        start_timeout: float = 10.0,
+        monitor: Path | None = None,
+    ) -> None:
         self.elf = Path(elf)
         self.board = board
         self.command = qemu_command(self.elf, board, icount, sleep)
@@ -67,8 +86,12 @@ class QemuBoard:
         self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     def start(self) -> None:
@@ -76,17 +99,22 @@ class QemuBoard:
             raise MissingToolError(f"{QEMU} not found: apt-get install qemu-system-arm")
         if not self.elf.is_file():
             raise TargetError(f"{self.elf}: no such firmware ELF (build it first)")
-        self._proc = subprocess.Popen(self.command, stdin=subprocess.DEVNULL,
-                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                      text=True)
+        self._proc = subprocess.Popen(
+            self.command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         self._reader = threading.Thread(target=self._read_output, daemon=True)
         self._reader.start()
         deadline = time.monotonic() + self.start_timeout
         while not self._found.wait(0.05):
             if self._proc.poll() is not None or time.monotonic() > deadline:
                 self.stop()
-                raise TargetError(f"QEMU did not start ({' '.join(self.command)}):\n"
-                                  + "".join(self.output[-10:]))
+                raise TargetError(
+                    f"QEMU did not start ({' '.join(self.command)}):\n" + "".join(self.output[-10:])
+                )
 
     def _read_output(self) -> None:
         """Collect QEMU's messages (keeps its pipe from filling) and spot the pty line."""

@@ -108,8 +108,9 @@ class _Fields:
             return None
         return self.table[key]
 
-    def string(self, key: str, choices: tuple[str, ...] | None = None, required: bool = True
-               ) -> str | None:
+    def string(
+        self, key: str, choices: tuple[str, ...] | None = None, required: bool = True
+    ) -> str | None:
         value = self._get(key, required)
         if value is None:
             return None
@@ -191,8 +192,11 @@ def parse_board(path: Path) -> Board:
     stack_bytes = mem.req_integer("stack_bytes")
     mem.reject_unknown()
     if family != "host":
-        for key, value in (("flash_bytes", flash_bytes), ("ram_bytes", ram_bytes),
-                           ("stack_bytes", stack_bytes)):
+        for key, value in (
+            ("flash_bytes", flash_bytes),
+            ("ram_bytes", ram_bytes),
+            ("stack_bytes", stack_bytes),
+        ):
             if value == 0:
                 raise BoardFileError(f"{path.name}: field 'memory.{key}': must be > 0")
         if stack_bytes >= ram_bytes:
@@ -238,13 +242,32 @@ def parse_board(path: Path) -> Board:
     top.reject_unknown()
 
     return Board(
-        name=name, description=description, family=family, cpu=cpu, fpu=fpu,
-        float_abi=float_abi, dsp=dsp, mve=mve, flash_base=flash_base, flash_bytes=flash_bytes,
-        ram_base=ram_base, ram_bytes=ram_bytes, stack_bytes=stack_bytes, clock_hz=clock_hz,
-        irq_count=irq_count, uart=uart, cycle_counter=counter, cycle_unit=unit,
-        flasher=flasher, emulated=emulated, qemu_machine=qemu_machine,
-        pyocd_target=pyocd_target, openocd_config=openocd_config, uf2_family_id=uf2_family_id,
-        boot2=boot2, source=path,
+        name=name,
+        description=description,
+        family=family,
+        cpu=cpu,
+        fpu=fpu,
+        float_abi=float_abi,
+        dsp=dsp,
+        mve=mve,
+        flash_base=flash_base,
+        flash_bytes=flash_bytes,
+        ram_base=ram_base,
+        ram_bytes=ram_bytes,
+        stack_bytes=stack_bytes,
+        clock_hz=clock_hz,
+        irq_count=irq_count,
+        uart=uart,
+        cycle_counter=counter,
+        cycle_unit=unit,
+        flasher=flasher,
+        emulated=emulated,
+        qemu_machine=qemu_machine,
+        pyocd_target=pyocd_target,
+        openocd_config=openocd_config,
+        uf2_family_id=uf2_family_id,
+        boot2=boot2,
+        source=path,
     )
 
 
@@ -263,6 +286,5 @@ def _packaged_boards() -> tuple[tuple[str, Board], ...]:
 def get_board(name: str) -> Board:
     boards = load_boards()
     if name not in boards:
-        raise UnknownBoardError(
-            f"unknown board {name!r}; known boards: {', '.join(boards)}")
+        raise UnknownBoardError(f"unknown board {name!r}; known boards: {', '.join(boards)}")
     return boards[name]

@@ -24,13 +24,21 @@ RP2040_FAMILY_ID = 0xE48BFF56
 
 def bin_to_uf2(image: bytes, base: int, family_id: int) -> bytes:
     """One 512-byte block per 256 bytes of image, addressed from ``base``."""
-    chunks = [image[i:i + PAYLOAD_BYTES] for i in range(0, len(image), PAYLOAD_BYTES)]
+    chunks = [image[i : i + PAYLOAD_BYTES] for i in range(0, len(image), PAYLOAD_BYTES)]
     blocks = []
     for number, chunk in enumerate(chunks):
         data = chunk.ljust(DATA_FIELD_BYTES, b"\x00")
-        header = struct.pack("<8I", MAGIC_START0, MAGIC_START1, FLAG_FAMILY_ID_PRESENT,
-                             base + number * PAYLOAD_BYTES, PAYLOAD_BYTES, number, len(chunks),
-                             family_id)
+        header = struct.pack(
+            "<8I",
+            MAGIC_START0,
+            MAGIC_START1,
+            FLAG_FAMILY_ID_PRESENT,
+            base + number * PAYLOAD_BYTES,
+            PAYLOAD_BYTES,
+            number,
+            len(chunks),
+            family_id,
+        )
         blocks.append(header + data + struct.pack("<I", MAGIC_END))
     return b"".join(blocks)
 

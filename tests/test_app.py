@@ -151,7 +151,9 @@ def test_damaged_and_refused_frames(port: serial.Serial) -> None:
     raw = bytearray(encode_raw(Frame(MsgType.RESET, 0x0102)))
     raw[-1] ^= 0xFF
     assert _error(_exchange(port, cobs.encode(bytes(raw)) + b"\x00")[0]) == (
-        ErrorCode.BAD_CRC, 0x0102)
+        ErrorCode.BAD_CRC,
+        0x0102,
+    )
     bad_version = encode_frame(Frame(MsgType.HELLO, 0x0203, version=9))
     (reply,) = _exchange(port, bad_version)
     assert _error(reply) == (ErrorCode.BAD_VERSION, 0x0203)

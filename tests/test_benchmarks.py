@@ -15,14 +15,43 @@ from toolchain import require
 ROOT = Path(__file__).resolve().parent.parent
 
 ROW_KEYS = {
-    "model", "board", "dsp", "variant", "hidden", "timesteps", "features", "layers",
-    "macs_per_inference", "instructions", "instructions_per_mac", "instructions_all_sessions",
-    "repeatable", "cycle_unit", "sizes", "flash_bytes", "ram_bytes", "flash_weights_bytes",
-    "flash_code_bytes", "ram_state_bytes", "ram_scratch_bytes", "engine_ram_bytes",
-    "stack_reserved_bytes", "export_build_s", "link_samples_per_s",
+    "model",
+    "board",
+    "dsp",
+    "variant",
+    "hidden",
+    "timesteps",
+    "features",
+    "layers",
+    "macs_per_inference",
+    "instructions",
+    "instructions_per_mac",
+    "instructions_all_sessions",
+    "repeatable",
+    "cycle_unit",
+    "sizes",
+    "flash_bytes",
+    "ram_bytes",
+    "flash_weights_bytes",
+    "flash_code_bytes",
+    "ram_state_bytes",
+    "ram_scratch_bytes",
+    "engine_ram_bytes",
+    "stack_reserved_bytes",
+    "export_build_s",
+    "link_samples_per_s",
 }
-TOP_KEYS = {"command", "git_commit", "date", "gcc", "qemu", "rows", "targets", "deterministic",
-            "convert_s"}
+TOP_KEYS = {
+    "command",
+    "git_commit",
+    "date",
+    "gcc",
+    "qemu",
+    "rows",
+    "targets",
+    "deterministic",
+    "convert_s",
+}
 
 
 @pytest.mark.toolchain
@@ -33,7 +62,11 @@ def test_quick_benchmark_is_deterministic(tmp_path: Path) -> None:
     pytest.importorskip("tf_keras")
     proc = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=240, cwd=ROOT, check=False,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=ROOT,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     result = json.loads((tmp_path / "quick.json").read_text())
@@ -79,9 +112,12 @@ def test_tflm_options_are_optional_and_checked(tmp_path: Path) -> None:
         (cmsis.resolve(), "cmsis-nn", "tflm-cmsis-nn"),
     ]
     assert run.tflm_trees([ref], ["cmsis-nn"])[0].kernels == "cmsis-nn"  # given beats detected
-    for dirs, kernels in [(None, ["reference"]), ([tmp_path / "none"], None),
-                          ([ref, cmsis], ["reference", "cmsis-nn", "reference"]),
-                          ([ref, ref], None)]:
+    for dirs, kernels in [
+        (None, ["reference"]),
+        ([tmp_path / "none"], None),
+        ([ref, cmsis], ["reference", "cmsis-nn", "reference"]),
+        ([ref, ref], None),
+    ]:
         with pytest.raises(ValueError):
             run.tflm_trees(dirs, kernels)
     assert run.tflm_board_choice(None, ["qemu-cortex-m3", "qemu-cortex-m4"]) == ["qemu-cortex-m4"]
@@ -95,9 +131,17 @@ def test_tflm_options_are_optional_and_checked(tmp_path: Path) -> None:
 
 def test_tflm_rows_sit_beside_the_native_ones() -> None:
     run = _run_module()
-    native = {"model": "m", "board": "qemu-cortex-m4", "variant": "qemu-cortex-m4",
-              "macs_per_inference": 1000, "instructions": 2000, "flash_bytes": 10,
-              "ram_bytes": 20, "ram_used_bytes": 5, "stack_used_bytes": 3}
+    native = {
+        "model": "m",
+        "board": "qemu-cortex-m4",
+        "variant": "qemu-cortex-m4",
+        "macs_per_inference": 1000,
+        "instructions": 2000,
+        "flash_bytes": 10,
+        "ram_bytes": 20,
+        "ram_used_bytes": 5,
+        "stack_used_bytes": 3,
+    }
     nodsp = native | {"variant": "qemu-cortex-m4-nodsp", "instructions": 3000}
     tflm = {"model": "m", "board": "qemu-cortex-m4", "instructions": 9000}
     run.compare_tflm([tflm], [native, nodsp])

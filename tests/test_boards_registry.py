@@ -13,8 +13,16 @@ from targets.errors import BoardFileError, UnknownBoardError
 from targets.registry import BOARDS_DIR, DEFAULT_BOARD, get_board, load_boards
 
 EXPECTED = {
-    "qemu-cortex-m3", "qemu-cortex-m4", "qemu-cortex-m7", "qemu-cortex-m55", "host",
-    "nucleo-f446re", "nucleo-l476rg", "nrf52840dk", "arduino-nano-33-ble", "rpi-pico",
+    "qemu-cortex-m3",
+    "qemu-cortex-m4",
+    "qemu-cortex-m7",
+    "qemu-cortex-m55",
+    "host",
+    "nucleo-f446re",
+    "nucleo-l476rg",
+    "nrf52840dk",
+    "arduino-nano-33-ble",
+    "rpi-pico",
 }
 
 
@@ -24,16 +32,20 @@ def test_all_boards_load() -> None:
     assert get_board(DEFAULT_BOARD).qemu_machine == "mps2-an386"
 
 
-@pytest.mark.parametrize("name,cpu,flash,ram,uart_base,irq", [
-    ("nucleo-f446re", "cortex-m4", 512 * 1024, 128 * 1024, 0x40004400, 38),
-    ("nucleo-l476rg", "cortex-m4", 1024 * 1024, 96 * 1024, 0x40004400, 38),
-    ("nrf52840dk", "cortex-m4", 1024 * 1024, 256 * 1024, 0x40002000, 2),
-    ("rpi-pico", "cortex-m0plus", 2 * 1024 * 1024, 264 * 1024, 0x40034000, 20),
-    ("qemu-cortex-m3", "cortex-m3", 4 * 1024 * 1024, 4 * 1024 * 1024, 0x40004000, 0),
-    ("qemu-cortex-m55", "cortex-m55", 512 * 1024, 512 * 1024, 0x49303000, 33),
-])
-def test_datasheet_facts(name: str, cpu: str, flash: int, ram: int, uart_base: int,
-                         irq: int) -> None:
+@pytest.mark.parametrize(
+    "name,cpu,flash,ram,uart_base,irq",
+    [
+        ("nucleo-f446re", "cortex-m4", 512 * 1024, 128 * 1024, 0x40004400, 38),
+        ("nucleo-l476rg", "cortex-m4", 1024 * 1024, 96 * 1024, 0x40004400, 38),
+        ("nrf52840dk", "cortex-m4", 1024 * 1024, 256 * 1024, 0x40002000, 2),
+        ("rpi-pico", "cortex-m0plus", 2 * 1024 * 1024, 264 * 1024, 0x40034000, 20),
+        ("qemu-cortex-m3", "cortex-m3", 4 * 1024 * 1024, 4 * 1024 * 1024, 0x40004000, 0),
+        ("qemu-cortex-m55", "cortex-m55", 512 * 1024, 512 * 1024, 0x49303000, 33),
+    ],
+)
+def test_datasheet_facts(
+    name: str, cpu: str, flash: int, ram: int, uart_base: int, irq: int
+) -> None:
     board = get_board(name)
     assert (board.cpu, board.flash_bytes, board.ram_bytes) == (cpu, flash, ram)
     assert (board.uart.base, board.uart.irq) == (uart_base, irq)
@@ -64,13 +76,16 @@ def _write_variant(tmp_path: Path, old: str, new: str) -> Path:
     return tmp_path
 
 
-@pytest.mark.parametrize("old,new,field", [
-    ("base = 0x40004400", 'base = "0x40004400"', "uart.base"),
-    ('family = "stm32"', 'family = "stm99"', "family"),
-    ("irq = 38", "irq = 200", "uart.irq"),
-    ("stack_bytes = 8192", "stack_bytes = 8192\nstak = 1", "memory.stak"),
-    ("clock_hz = 16000000\n", "", "cpu.clock_hz"),
-])
+@pytest.mark.parametrize(
+    "old,new,field",
+    [
+        ("base = 0x40004400", 'base = "0x40004400"', "uart.base"),
+        ('family = "stm32"', 'family = "stm99"', "family"),
+        ("irq = 38", "irq = 200", "uart.irq"),
+        ("stack_bytes = 8192", "stack_bytes = 8192\nstak = 1", "memory.stak"),
+        ("clock_hz = 16000000\n", "", "cpu.clock_hz"),
+    ],
+)
 def test_bad_file_names_file_and_field(tmp_path: Path, old: str, new: str, field: str) -> None:
     with pytest.raises(BoardFileError) as info:
         load_boards(_write_variant(tmp_path, old, new))

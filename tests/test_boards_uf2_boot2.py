@@ -34,14 +34,14 @@ def test_boot2_block_layout() -> None:
 
 
 def test_uf2_blocks() -> None:
-    image = bytes(range(256)) * 2 + b"\xAA" * 10
+    image = bytes(range(256)) * 2 + b"\xaa" * 10
     uf2 = bin_to_uf2(image, 0x10000000, 0xE48BFF56)
     assert len(uf2) == 3 * 512
     for i in range(3):
-        block = uf2[i * 512:(i + 1) * 512]
+        block = uf2[i * 512 : (i + 1) * 512]
         magic0, magic1, flags, addr, size, number, total, family = struct.unpack_from("<8I", block)
         assert (magic0, magic1) == (0x0A324655, 0x9E5D5157)
         assert struct.unpack_from("<I", block, 508)[0] == 0x0AB16F30
         assert flags & 0x2000 and family == 0xE48BFF56
         assert (addr, size, number, total) == (0x10000000 + 256 * i, 256, i, 3)
-    assert uf2[512 * 2 + 32:512 * 2 + 42] == b"\xAA" * 10
+    assert uf2[512 * 2 + 32 : 512 * 2 + 42] == b"\xaa" * 10

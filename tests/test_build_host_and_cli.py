@@ -67,14 +67,20 @@ def test_build_cli_json(tmp_path: Path) -> None:
 @pytest.mark.toolchain
 def test_build_refuses_image_too_big(tmp_path: Path) -> None:
     require("arm-none-eabi-gcc")
-    big = "const unsigned char el_big[600 * 1024] = {1};\n" \
-          "const unsigned char *el_big_ref(void);\n" \
-          "const unsigned char *el_big_ref(void) { return el_big; }\n"
+    big = (
+        "const unsigned char el_big[600 * 1024] = {1};\n"
+        "const unsigned char *el_big_ref(void);\n"
+        "const unsigned char *el_big_ref(void) { return el_big; }\n"
+    )
     project = _project(tmp_path, "nucleo-f446re", big)
     (project / "app" / "el_app.c").write_text(
-        (project / "app" / "el_app.c").read_text().replace(
-            "el_bsp_init();", "el_bsp_init();\n    (void)el_big_ref();").replace(
-            '#include "el_bsp.h"', '#include "el_bsp.h"\nconst unsigned char *el_big_ref(void);'))
+        (project / "app" / "el_app.c")
+        .read_text()
+        .replace("el_bsp_init();", "el_bsp_init();\n    (void)el_big_ref();")
+        .replace(
+            '#include "el_bsp.h"', '#include "el_bsp.h"\nconst unsigned char *el_big_ref(void);'
+        )
+    )
     run = CliRunner().invoke(main, ["build", str(project)])
     assert run.exit_code == 2
     assert "does not fit nucleo-f446re" in run.output and "FLASH" in run.output

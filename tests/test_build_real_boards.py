@@ -20,9 +20,11 @@ def _read(elf: Path, address: int, size: int) -> bytes:
     with elf.open("rb") as handle:
         for section in ELFFile(handle).iter_sections():
             start = section["sh_addr"]
-            if section["sh_type"] == "SHT_PROGBITS" and start <= address < start + section[
-                    "sh_size"]:
-                return section.data()[address - start:address - start + size]
+            if (
+                section["sh_type"] == "SHT_PROGBITS"
+                and start <= address < start + section["sh_size"]
+            ):
+                return section.data()[address - start : address - start + size]
     raise AssertionError(f"0x{address:x} is in no section")
 
 
@@ -71,13 +73,18 @@ def test_real_board_elf_layout(tmp_path: Path, name: str) -> None:
                 assert in_flash
         for segment in elffile.iter_segments():
             if segment["p_type"] == "PT_LOAD" and segment["p_filesz"]:
-                assert _inside(segment["p_paddr"], segment["p_filesz"], board.flash_base,
-                               board.flash_bytes), "load image must be in flash"
+                assert _inside(
+                    segment["p_paddr"], segment["p_filesz"], board.flash_base, board.flash_bytes
+                ), "load image must be in flash"
 
     magic, flash_base, ram_base, uart_base, clock = _board_info(elf)
     assert magic == 0x49424C45
     assert (flash_base, ram_base, uart_base, clock) == (
-        board.flash_base, board.ram_base, board.uart.base, board.clock_hz)
+        board.flash_base,
+        board.ram_base,
+        board.uart.base,
+        board.clock_hz,
+    )
     header = (elf.parent.parent / "bsp" / "el_board.h").read_text()
     assert f"#define EL_BOARD_UART_BASE 0x{board.uart.base:08X}u" in header
     assert f'#define EL_BSP_CYCLE_UNIT "{board.cycle_unit}"' in header
@@ -94,19 +101,25 @@ def test_pico_boot2_and_uf2(tmp_path: Path) -> None:
     for byte in boot2[:252]:
         crc ^= byte << 24
         for _ in range(8):
-            crc = ((crc << 1) ^ 0x04C11DB7) & 0xFFFFFFFF if crc & 0x80000000 else (
-                crc << 1) & 0xFFFFFFFF
+            crc = (
+                ((crc << 1) ^ 0x04C11DB7) & 0xFFFFFFFF
+                if crc & 0x80000000
+                else (crc << 1) & 0xFFFFFFFF
+            )
     assert int.from_bytes(boot2[252:], "little") == crc
 
     uf2 = (result.elf.parent / "firmware.uf2").read_bytes()
     binary = (result.elf.parent / "firmware.bin").read_bytes()
     assert len(uf2) % 512 == 0 and len(uf2) // 512 == -(-len(binary) // 256)
     for i in range(len(uf2) // 512):
-        block = uf2[i * 512:(i + 1) * 512]
+        block = uf2[i * 512 : (i + 1) * 512]
         m0, m1, flags, addr, size, number, total, family = struct.unpack_from("<8I", block)
         assert (m0, m1, struct.unpack_from("<I", block, 508)[0]) == (
-            0x0A324655, 0x9E5D5157, 0x0AB16F30)
+            0x0A324655,
+            0x9E5D5157,
+            0x0AB16F30,
+        )
         assert family == 0xE48BFF56 and flags & 0x2000
         assert (addr, number, total) == (0x10000000 + 256 * i, i, len(uf2) // 512)
         assert size == 256
-        assert block[32:32 + size] == binary[256 * i:256 * i + size].ljust(256, b"\0")
+        assert block[32 : 32 + size] == binary[256 * i : 256 * i + size].ljust(256, b"\0")

@@ -101,7 +101,11 @@ def test_docs_commands_run(tmp_path: Path) -> None:
             continue
         env, words = split_env(command)
         done = subprocess.run(
-            words, cwd=tmp_path, env={**base_env, **env}, capture_output=True, text=True,
+            words,
+            cwd=tmp_path,
+            env={**base_env, **env},
+            capture_output=True,
+            text=True,
             timeout=300,
         )
         assert done.returncode == 0, (
@@ -109,8 +113,17 @@ def test_docs_commands_run(tmp_path: Path) -> None:
         )
         ran.append((words[1], done.stdout))
     subcommands = {name for name, _ in ran}
-    assert {"train", "quantize", "inspect", "reference", "export", "build", "validate",
-            "flash", "boards"} <= subcommands
+    assert {
+        "train",
+        "quantize",
+        "inspect",
+        "reference",
+        "export",
+        "build",
+        "validate",
+        "flash",
+        "boards",
+    } <= subcommands
     validations = [out for name, out in ran if name == "validate"]
     assert any("every output byte matched" in out for out in validations)
     assert (tmp_path / "fw-f446" / "build" / "firmware.elf").is_file()

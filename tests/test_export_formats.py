@@ -171,8 +171,12 @@ def test_cmake_host_board_builds_a_linux_executable(tmp_path: Path) -> None:
 
 #: What the board manifests of PlatformIO's ststm32/nordicnrf52 platforms give as build.cpu;
 #: the bare-metal builder (builder/frameworks/_bare.py) turns it into -mcpu and adds -mthumb.
-MANIFEST_CPU = {"nucleo_f446re": "cortex-m4", "nucleo_l476rg": "cortex-m4",
-                "nrf52840_dk": "cortex-m4", "nano33ble": "cortex-m4"}
+MANIFEST_CPU = {
+    "nucleo_f446re": "cortex-m4",
+    "nucleo_l476rg": "cortex-m4",
+    "nrf52840_dk": "cortex-m4",
+    "nano33ble": "cortex-m4",
+}
 #: The bare-metal builder's own flags (without its -Os, which platformio.ini unflags).
 BARE_CCFLAGS = ["-ffunction-sections", "-fdata-sections", "-Wall", "-mthumb"]
 BARE_LINKFLAGS = ["-Wl,--gc-sections,--relax", "-mthumb"]
@@ -213,13 +217,37 @@ def platformio_build(project: Path, work: Path) -> Path:
     objects = []
     for source in sorted([*project.glob("src/**/*.c"), *project.glob("lib/*/src/**/*.c")]):
         obj = work / (source.relative_to(project).as_posix().replace("/", "_") + ".o")
-        run([gcc, *cflags, *extra["CFLAGS"], "-Werror", *includes, "-c", str(source),
-             "-o", str(obj)])
+        run(
+            [
+                gcc,
+                *cflags,
+                *extra["CFLAGS"],
+                "-Werror",
+                *includes,
+                "-c",
+                str(source),
+                "-o",
+                str(obj),
+            ]
+        )
         objects.append(str(obj))
     elf = work / "firmware.elf"
-    run([gcc, *BARE_LINKFLAGS, *cpu, *extra["LINKFLAGS"], "-T",
-         str(project / env["board_build.ldscript"]), *objects, "-lc", "-lgcc", "-lm",
-         "-o", str(elf)])
+    run(
+        [
+            gcc,
+            *BARE_LINKFLAGS,
+            *cpu,
+            *extra["LINKFLAGS"],
+            "-T",
+            str(project / env["board_build.ldscript"]),
+            *objects,
+            "-lc",
+            "-lgcc",
+            "-lm",
+            "-o",
+            str(elf),
+        ]
+    )
     return elf
 
 
@@ -313,11 +341,29 @@ void loop();
 int main() { setup(); for (;;) { loop(); } }
 """
 
-LIBRARY_FIELDS = ("name", "version", "author", "maintainer", "sentence", "paragraph",
-                  "category", "url", "architectures")
+LIBRARY_FIELDS = (
+    "name",
+    "version",
+    "author",
+    "maintainer",
+    "sentence",
+    "paragraph",
+    "category",
+    "url",
+    "architectures",
+)
 #: The categories the Arduino library specification accepts.
-ARDUINO_CATEGORIES = {"Display", "Communication", "Signal Input/Output", "Sensors",
-                      "Device Control", "Timing", "Data Storage", "Data Processing", "Other"}
+ARDUINO_CATEGORIES = {
+    "Display",
+    "Communication",
+    "Signal Input/Output",
+    "Sensors",
+    "Device Control",
+    "Timing",
+    "Data Storage",
+    "Data Processing",
+    "Other",
+}
 
 
 def read_library_properties(path: Path) -> dict[str, str]:
@@ -362,21 +408,51 @@ def test_arduino_library_layout_and_sketch_compile(tmp_path: Path) -> None:
     (core / "Arduino.h").write_text(ARDUINO_H)
     (core / "core.cpp").write_text(ARDUINO_CORE)
     (core / "sketch.cpp").write_text("#include <Arduino.h>\n" + sketch.read_text())
-    arch = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16", "-Os",
-            "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra", "-Werror"]
+    arch = [
+        "-mcpu=cortex-m4",
+        "-mthumb",
+        "-mfloat-abi=hard",
+        "-mfpu=fpv4-sp-d16",
+        "-Os",
+        "-ffunction-sections",
+        "-fdata-sections",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+    ]
     includes = [f"-I{core}", f"-I{out / 'src'}"]
     objects = []
-    for source in sorted([*(out / "src").glob("*.c"), *(out / "src").glob("*.cpp"),
-                          core / "core.cpp", core / "sketch.cpp"]):
-        compiler = [gcc, "-std=gnu11"] if source.suffix == ".c" else [
-            gxx, "-std=gnu++17", "-fno-exceptions", "-fno-rtti"]
+    for source in sorted(
+        [
+            *(out / "src").glob("*.c"),
+            *(out / "src").glob("*.cpp"),
+            core / "core.cpp",
+            core / "sketch.cpp",
+        ]
+    ):
+        compiler = (
+            [gcc, "-std=gnu11"]
+            if source.suffix == ".c"
+            else [gxx, "-std=gnu++17", "-fno-exceptions", "-fno-rtti"]
+        )
         obj = tmp_path / f"{source.parent.name}_{source.name}.o"
         run([*compiler, *arch, *includes, "-c", str(source), "-o", str(obj)])
         objects.append(str(obj))
     assert len(objects) >= 9
     elf = tmp_path / "sketch.elf"
-    run([gxx, *arch[:4], "--specs=nano.specs", "--specs=nosys.specs", "-Wl,--gc-sections",
-         *objects, "-lm", "-o", str(elf)])
+    run(
+        [
+            gxx,
+            *arch[:4],
+            "--specs=nano.specs",
+            "--specs=nosys.specs",
+            "-Wl,--gc-sections",
+            *objects,
+            "-lm",
+            "-o",
+            str(elf),
+        ]
+    )
     # The protocol app and the model made it into the image, reached from setup()/loop().
     for symbol in ("el_app_begin", "el_app_poll", "el_frame_parser_feed", "el_model_invoke"):
         assert symbol_address(elf, symbol) != 0
@@ -385,7 +461,10 @@ def test_arduino_library_layout_and_sketch_compile(tmp_path: Path) -> None:
 def test_cli_help_lists_the_formats() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "edge_lstm.cli", "export", "--help"],
-        capture_output=True, text=True, env=dict(os.environ), timeout=60,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=60,
     )
     assert done.returncode == 0
     assert "[make|cmake|platformio|arduino]" in done.stdout

@@ -27,13 +27,16 @@ def _fake_built(tmp_path: Path, board: str) -> Path:
     return project
 
 
-@pytest.mark.parametrize("board,expected", [
-    ("qemu-cortex-m4", "qemu-system-arm -M mps2-an386"),
-    ("nucleo-f446re", "pyocd flash -t stm32f446retx"),
-    ("rpi-pico", "firmware.uf2"),
-    ("arduino-nano-33-ble", "bossac"),
-    ("host", "firmware.elf"),
-])
+@pytest.mark.parametrize(
+    "board,expected",
+    [
+        ("qemu-cortex-m4", "qemu-system-arm -M mps2-an386"),
+        ("nucleo-f446re", "pyocd flash -t stm32f446retx"),
+        ("rpi-pico", "firmware.uf2"),
+        ("arduino-nano-33-ble", "bossac"),
+        ("host", "firmware.elf"),
+    ],
+)
 def test_dry_run(tmp_path: Path, board: str, expected: str) -> None:
     project = _fake_built(tmp_path, board)
     run = CliRunner().invoke(main, ["flash", str(project), "--board", board, "--dry-run"])

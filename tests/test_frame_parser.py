@@ -26,15 +26,24 @@ def driver(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("frame_driver")
     write_c_header(out)
     exe = out / "frame_driver"
-    subprocess.run([require("cc"), *CFLAGS, f"-I{out}", f"-I{APP_DIR}",
-                    str(FUZZ_DIR / "frame_driver.c"), str(APP_DIR / "el_frame.c"), "-o",
-                    str(exe)], check=True)
+    subprocess.run(
+        [
+            require("cc"),
+            *CFLAGS,
+            f"-I{out}",
+            f"-I{APP_DIR}",
+            str(FUZZ_DIR / "frame_driver.c"),
+            str(APP_DIR / "el_frame.c"),
+            "-o",
+            str(exe),
+        ],
+        check=True,
+    )
     return exe
 
 
 def run_c(driver: Path, stream: bytes, cap: int) -> list[str]:
-    result = subprocess.run([str(driver), str(cap)], input=stream, capture_output=True,
-                            check=True)
+    result = subprocess.run([str(driver), str(cap)], input=stream, capture_output=True, check=True)
     return result.stdout.decode().splitlines()
 
 
@@ -51,8 +60,10 @@ def expected_lines(stream: bytes, cap: int) -> list[str]:
             lines.append(f"ERROR {int(err.code)} {-1 if err.seq is None else err.seq}")
             continue
         raw = encode_raw(frame)
-        lines.append(f"READY {frame.type} {frame.seq} {len(frame.payload)} "
-                     f"{crc32(raw[:-4]):08x} {frame.payload.hex()}")
+        lines.append(
+            f"READY {frame.type} {frame.seq} {len(frame.payload)} "
+            f"{crc32(raw[:-4]):08x} {frame.payload.hex()}"
+        )
     return lines
 
 
@@ -71,17 +82,22 @@ def _damage(wire: bytes, data: st.DataObject) -> bytes:
 
 
 pieces = st.one_of(
-    st.builds(Frame, type=st.sampled_from(sorted(REQUEST_TYPES) + [0x00, 0x81, 0xFF]),
-              seq=st.integers(0, 0xFFFF), payload=st.binary(max_size=400),
-              version=st.sampled_from([1, 1, 1, 2])),
+    st.builds(
+        Frame,
+        type=st.sampled_from(sorted(REQUEST_TYPES) + [0x00, 0x81, 0xFF]),
+        seq=st.integers(0, 0xFFFF),
+        payload=st.binary(max_size=400),
+        version=st.sampled_from([1, 1, 1, 2]),
+    ),
     st.binary(max_size=40),
 )
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(pieces, max_size=8), st.sampled_from([10, 40, 300, MAX_FRAME]), st.data())
-def test_c_parser_agrees_with_python(driver: Path, parts: list, cap: int,
-                                     data: st.DataObject) -> None:
+def test_c_parser_agrees_with_python(
+    driver: Path, parts: list, cap: int, data: st.DataObject
+) -> None:
     stream = b""
     for part in parts:
         stream += _damage(encode_frame(part), data) if isinstance(part, Frame) else part

@@ -23,7 +23,10 @@ def test_short_fuzz_of_frame_parser(tmp_path: Path) -> None:
     env = dict(os.environ, FUZZ_OUT=str(tmp_path), PYTHON=sys.executable)
     result = subprocess.run(
         ["sh", str(SCRIPT), "200000", "-max_total_time=20", "-print_final_stats=1"],
-        env=env, capture_output=True, text=True, timeout=240,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     log = result.stderr
     assert result.returncode == 0, log[-3000:]

@@ -41,8 +41,14 @@ class FaultyLine(threading.Thread):
         self.a, self.b, self.faults = a, b, faults
         self.rng = random.Random(seed)
         self.stop = threading.Event()
-        self.counts = {"bytes": 0, "dropped": 0, "duplicated": 0, "corrupted": 0, "cut": 0,
-                       "outages": 0}
+        self.counts = {
+            "bytes": 0,
+            "dropped": 0,
+            "duplicated": 0,
+            "corrupted": 0,
+            "cut": 0,
+            "outages": 0,
+        }
 
     def _damage(self, data: bytes, dead: bool) -> bytes:
         out = bytearray()
@@ -96,8 +102,13 @@ def faulty_device(tmp_path: Path) -> Iterator[tuple[Device, FaultyLine]]:
         app_end.close()
         line.start()
         try:
-            with Device(os.ttyname(slave), retries=25, request_timeout=0.3,
-                        hello_timeout=0.5, run_timeout=0.2) as device:
+            with Device(
+                os.ttyname(slave),
+                retries=25,
+                request_timeout=0.3,
+                hello_timeout=0.5,
+                run_timeout=0.2,
+            ) as device:
                 yield device, line
         finally:
             line.stop.set()

@@ -191,16 +191,23 @@ def test_message_types_pair_up() -> None:
 texts = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=63)
 infos = st.builds(
     DeviceInfo,
-    version=st.integers(0, 255), timesteps=st.integers(0, 0xFFFF),
-    features=st.integers(0, 0xFFFF), output_bytes=st.integers(0, 0xFFFF),
-    max_request=st.integers(0, 0xFFFF), bench_max_runs=st.integers(0, 0xFFFF),
+    version=st.integers(0, 255),
+    timesteps=st.integers(0, 0xFFFF),
+    features=st.integers(0, 0xFFFF),
+    output_bytes=st.integers(0, 0xFFFF),
+    max_request=st.integers(0, 0xFFFF),
+    bench_max_runs=st.integers(0, 0xFFFF),
     input_scale=st.sampled_from([0.5, 0.0078125, 1.5, 3.0517578125e-05]),
     input_zero_point=st.integers(-(2**31), 2**31 - 1),
     output_scale=st.sampled_from([0.25, 0.00390625]),
-    output_zero_point=st.integers(-128, 127), ram_bytes=st.integers(0, 2**32 - 1),
+    output_zero_point=st.integers(-128, 127),
+    ram_bytes=st.integers(0, 2**32 - 1),
     cpu_hz=st.integers(0, 2**32 - 1),
     model_sha256=st.binary(min_size=32, max_size=32).map(bytes.hex),
-    runtime=texts, board=texts, cycle_unit=texts, build_id=texts,
+    runtime=texts,
+    board=texts,
+    cycle_unit=texts,
+    build_id=texts,
 )
 
 
@@ -224,11 +231,11 @@ def test_result_round_trips(cycles: int, output: bytes, steps: int) -> None:
     timed = decode_timed(encode_timed(cycles, output), len(output))
     assert (timed.cycles, timed.output) == (cycles, output)
     assert decode_step_done(encode_step_done(StepDone(cycles, steps))) == StepDone(cycles, steps)
-    bench = BenchResult(runs=5, min=cycles // 3, median=cycles // 2, max=cycles,
-                        total=cycles * 5)
+    bench = BenchResult(runs=5, min=cycles // 3, median=cycles // 2, max=cycles, total=cycles * 5)
     assert decode_bench_result(encode_bench_result(bench)) == bench
-    reply = ErrorReply(code=ErrorCode.MODEL_ERROR, request_type=MsgType.INFER, aux=-7,
-                       detail="model")
+    reply = ErrorReply(
+        code=ErrorCode.MODEL_ERROR, request_type=MsgType.INFER, aux=-7, detail="model"
+    )
     assert decode_error(encode_error(reply)) == reply
 
 

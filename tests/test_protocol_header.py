@@ -33,17 +33,32 @@ def test_generated_header_matches_python(tmp_path: Path) -> None:
     names = _c_names()
     body = "\n".join(f'    printf("{n} %lu\\n", (unsigned long)({n}));' for n in names)
     requests = "\n".join(
-        f'    printf("IS_REQUEST {t} %d\\n", EL_PROTO_IS_REQUEST({t}) ? 1 : 0);'
-        for t in range(256)
+        f'    printf("IS_REQUEST {t} %d\\n", EL_PROTO_IS_REQUEST({t}) ? 1 : 0);' for t in range(256)
     )
     source = tmp_path / "print.c"
-    source.write_text(f'#include <stdio.h>\n#include "el_protocol.h"\nint main(void)\n{{\n'
-                      f"{body}\n{requests}\n    return 0;\n}}\n")
+    source.write_text(
+        f'#include <stdio.h>\n#include "el_protocol.h"\nint main(void)\n{{\n'
+        f"{body}\n{requests}\n    return 0;\n}}\n"
+    )
     exe = tmp_path / "print"
-    subprocess.run([cc, "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic",
-                    f"-I{tmp_path}", str(source), "-o", str(exe)], check=True)
-    lines = subprocess.run([str(exe)], check=True, capture_output=True,
-                           text=True).stdout.splitlines()
+    subprocess.run(
+        [
+            cc,
+            "-std=c99",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            f"-I{tmp_path}",
+            str(source),
+            "-o",
+            str(exe),
+        ],
+        check=True,
+    )
+    lines = subprocess.run(
+        [str(exe)], check=True, capture_output=True, text=True
+    ).stdout.splitlines()
     seen: dict[str, int] = {}
     requests_c: set[int] = set()
     for line in lines:
@@ -61,9 +76,22 @@ def test_static_asserts_reject_a_bad_configuration(tmp_path: Path) -> None:
     cc = require("cc")
     write_c_header(tmp_path)
     source = tmp_path / "bad.c"
-    source.write_text('#include "el_protocol.h"\n'
-                      "EL_STATIC_ASSERT(EL_PROTO_MAX_PAYLOAD < 100u, too_small);\n"
-                      "int main(void) { return 0; }\n")
-    result = subprocess.run([cc, "-std=c99", "-pedantic", "-Werror", f"-I{tmp_path}",
-                             str(source), "-o", str(tmp_path / "bad")], capture_output=True)
+    source.write_text(
+        '#include "el_protocol.h"\n'
+        "EL_STATIC_ASSERT(EL_PROTO_MAX_PAYLOAD < 100u, too_small);\n"
+        "int main(void) { return 0; }\n"
+    )
+    result = subprocess.run(
+        [
+            cc,
+            "-std=c99",
+            "-pedantic",
+            "-Werror",
+            f"-I{tmp_path}",
+            str(source),
+            "-o",
+            str(tmp_path / "bad"),
+        ],
+        capture_output=True,
+    )
     assert result.returncode != 0

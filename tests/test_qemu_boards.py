@@ -23,10 +23,17 @@ def _ask(link: serial.Serial, command: bytes) -> bytes:
 
 
 def _session(elf: Path, name: str) -> tuple[bytes, list[int]]:
-    with QemuBoard(elf, get_board(name)) as board, serial.Serial(board.port, 115200,
-                                                                  timeout=5) as link:
-        payload = bytes(range(1, 60)).replace(b"C", b"").replace(b"S", b"").replace(
-            b"U", b"").replace(b"B", b"")
+    with (
+        QemuBoard(elf, get_board(name)) as board,
+        serial.Serial(board.port, 115200, timeout=5) as link,
+    ):
+        payload = (
+            bytes(range(1, 60))
+            .replace(b"C", b"")
+            .replace(b"S", b"")
+            .replace(b"U", b"")
+            .replace(b"B", b"")
+        )
         link.write(payload)
         echoed = link.read(len(payload))
         assert echoed == payload
@@ -58,5 +65,6 @@ def test_emulated_board_echo_and_cycles(tmp_path: Path, name: str) -> None:
 def test_qemu_missing_elf(tmp_path: Path) -> None:
     require("qemu-system-arm")
     from targets.errors import TargetError
+
     with pytest.raises(TargetError, match="build it first"):
         QemuBoard(tmp_path / "none.elf", get_board("qemu-cortex-m4")).start()

@@ -40,8 +40,16 @@ def test_a_thousand_samples_match_byte_for_byte(tmp_path: Path) -> None:
     elf = firmware("small")
     report_path = tmp_path / "report.json"
     code, output = _validate(
-        "--elf", str(elf), "--model", str(tflite_path("small")), "--data", str(data),
-        "--json", str(report_path), "--outputs", str(tmp_path / "out.npz"),
+        "--elf",
+        str(elf),
+        "--model",
+        str(tflite_path("small")),
+        "--data",
+        str(data),
+        "--json",
+        str(report_path),
+        "--outputs",
+        str(tmp_path / "out.npz"),
     )
     assert code == 0, output
     report = json.loads(report_path.read_text())
@@ -55,8 +63,17 @@ def test_a_thousand_samples_match_byte_for_byte(tmp_path: Path) -> None:
     assert int(np.count_nonzero(device.reshape(golden.shape) != golden)) == 0
     assert report["cycle_unit"] == "instructions"
     assert 0 < report["cycles"]["min"] <= report["cycles"]["median"] <= report["cycles"]["max"]
-    for key in ("samples", "mismatched_samples", "mismatched_bytes", "max_abs_lsb",
-                "device_accuracy", "float_accuracy", "int8_accuracy", "cycles", "retries"):
+    for key in (
+        "samples",
+        "mismatched_samples",
+        "mismatched_bytes",
+        "max_abs_lsb",
+        "device_accuracy",
+        "float_accuracy",
+        "int8_accuracy",
+        "cycles",
+        "retries",
+    ):
         assert key in report
 
 
@@ -66,9 +83,16 @@ def test_instruction_counts_are_deterministic_across_runs(tmp_path: Path) -> Non
     counts = []
     for run in range(2):
         report = tmp_path / f"r{run}.json"
-        code, output = _validate("--elf", str(firmware("small")), "--model",
-                                 str(tflite_path("small")), "--data", str(tmp_path / "x.npz"),
-                                 "--json", str(report))
+        code, output = _validate(
+            "--elf",
+            str(firmware("small")),
+            "--model",
+            str(tflite_path("small")),
+            "--data",
+            str(tmp_path / "x.npz"),
+            "--json",
+            str(report),
+        )
         assert code == 0, output
         counts.append(json.loads(report.read_text())["cycles"])
     assert counts[0] == counts[1]
@@ -106,14 +130,23 @@ def test_a_one_lsb_weight_change_is_caught(tmp_path: Path) -> None:
     elf = firmware_from(altered_path, tmp_path / "fw")
     original_path = tmp_path / "original.tflite"
     original_path.write_bytes(original)
-    code, output = _validate("--elf", str(elf), "--model", str(original_path), "--data",
-                             str(tmp_path / "x.npz"))
+    code, output = _validate(
+        "--elf", str(elf), "--model", str(original_path), "--data", str(tmp_path / "x.npz")
+    )
     assert code == 1 and "runs model" in output  # the hash check comes first
 
     report = tmp_path / "r.json"
-    code, output = _validate("--elf", str(elf), "--model", str(original_path), "--data",
-                             str(tmp_path / "x.npz"), "--json", str(report),
-                             "--skip-hash-check")
+    code, output = _validate(
+        "--elf",
+        str(elf),
+        "--model",
+        str(original_path),
+        "--data",
+        str(tmp_path / "x.npz"),
+        "--json",
+        str(report),
+        "--skip-hash-check",
+    )
     assert code == 1, output
     doc = json.loads(report.read_text())
     print(f"one-LSB weight change: {doc['mismatched_samples']} of 300 samples differ")

@@ -28,8 +28,9 @@ class DeviceError(EdgeLstmError):
     """The device answered a request with ERROR (bad input for this model, model failure)."""
 
     def __init__(self, request: MsgType, reply: m.ErrorReply) -> None:
-        super().__init__(f"device refused {request.name}: {reply.name} ({reply.detail}, "
-                         f"aux={reply.aux})")
+        super().__init__(
+            f"device refused {request.name}: {reply.name} ({reply.detail}, aux={reply.aux})"
+        )
         self.request = request
         self.reply = reply
 
@@ -49,8 +50,10 @@ class Device:
         hello_timeout: float = HELLO_TIMEOUT,
         link: Link | None = None,
     ) -> None:
-        self.link = link if link is not None else Link(
-            port_url, baud, trace=trace, retries=retries, request_timeout=request_timeout
+        self.link = (
+            link
+            if link is not None
+            else Link(port_url, baud, trace=trace, retries=retries, request_timeout=request_timeout)
         )
         self.run_timeout = run_timeout
         self.hello_timeout = hello_timeout
@@ -77,8 +80,9 @@ class Device:
         payload = self._call(MsgType.HELLO, b"", timeout)
         info = m.decode_info(payload)
         if info.version != PROTOCOL_VERSION:
-            raise EdgeLstmError(f"device reports protocol version {info.version}, expected "
-                                f"{PROTOCOL_VERSION}")
+            raise EdgeLstmError(
+                f"device reports protocol version {info.version}, expected {PROTOCOL_VERSION}"
+            )
         self.info = info
         return info
 

@@ -36,7 +36,10 @@ class FrameError(ValueError):
     """A received frame failed a check; ``code`` is the ErrorCode the firmware would report."""
 
     def __init__(
-        self, code: ErrorCode, message: str, seq: int | None = None,
+        self,
+        code: ErrorCode,
+        message: str,
+        seq: int | None = None,
         version: int | None = None,
     ) -> None:
         super().__init__(f"{code.name}: {message}")
@@ -93,8 +96,9 @@ def parse_raw(raw: bytes, accept: Collection[int] | None = None) -> Frame:
             head["seq"],
         )
     if accept is not None and head["type"] not in accept:
-        raise FrameError(ErrorCode.UNKNOWN_TYPE, f"type 0x{head['type']:02X}", head["seq"],
-                         head["version"])
+        raise FrameError(
+            ErrorCode.UNKNOWN_TYPE, f"type 0x{head['type']:02X}", head["seq"], head["version"]
+        )
     return Frame(type=head["type"], seq=head["seq"], payload=payload, version=head["version"])
 
 

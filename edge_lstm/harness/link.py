@@ -109,8 +109,12 @@ class Link:
     ) -> None:
         """Open ``port_url`` (or adopt an already open ``port``, e.g. one wrapped by a test)."""
         try:
-            self._port = port if port is not None else serial.serial_for_url(
-                port_url, baudrate=baud, timeout=READ_SLICE, write_timeout=10.0
+            self._port = (
+                port
+                if port is not None
+                else serial.serial_for_url(
+                    port_url, baudrate=baud, timeout=READ_SLICE, write_timeout=10.0
+                )
             )
         except (serial.SerialException, ValueError) as err:
             raise LinkError(f"cannot open serial port {port_url!r}: {err}") from err
@@ -136,13 +140,22 @@ class Link:
 
     # -- requests -------------------------------------------------------------------------
 
-    def timeout_for(self, request_bytes: int, response_bytes: int, runs: int = 0,
-                    run_timeout: float = RUN_TIMEOUT) -> float:
+    def timeout_for(
+        self,
+        request_bytes: int,
+        response_bytes: int,
+        runs: int = 0,
+        run_timeout: float = RUN_TIMEOUT,
+    ) -> float:
         """Time to wait for one answer: turnaround + both transfers with margin + model runs."""
-        wire = cobs.max_encoded_size(FRAME_OVERHEAD + request_bytes) + \
-            cobs.max_encoded_size(FRAME_OVERHEAD + response_bytes) + 3
-        return (self.request_timeout + TRANSFER_MARGIN * line_time(wire, self.baud)
-                + runs * run_timeout)
+        wire = (
+            cobs.max_encoded_size(FRAME_OVERHEAD + request_bytes)
+            + cobs.max_encoded_size(FRAME_OVERHEAD + response_bytes)
+            + 3
+        )
+        return (
+            self.request_timeout + TRANSFER_MARGIN * line_time(wire, self.baud) + runs * run_timeout
+        )
 
     def request(
         self,
@@ -168,8 +181,9 @@ class Link:
         for attempt in range(retries + 1):
             if attempt:
                 self.stats.retries += 1
-                self._log(f"retry {attempt}/{retries} of {_type_name(msg_type)} seq={seq}: "
-                          f"{reason}")
+                self._log(
+                    f"retry {attempt}/{retries} of {_type_name(msg_type)} seq={seq}: {reason}"
+                )
             self._send(frame, wire)
             answer, reason = self._await(msg_type, seq, timeout)
             if answer is not None:
@@ -191,8 +205,10 @@ class Link:
     def _send(self, frame: Frame, wire: bytes) -> None:
         self.stats.frames_sent += 1
         if self._trace is not None:
-            self._log(f">> {_type_name(frame.type)} seq={frame.seq} len={len(frame.payload)} "
-                      f"wire={len(wire)}\n{hexdump(wire)}")
+            self._log(
+                f">> {_type_name(frame.type)} seq={frame.seq} len={len(frame.payload)} "
+                f"wire={len(wire)}\n{hexdump(wire)}"
+            )
         try:
             self._port.write(wire)
         except serial.SerialException as err:
@@ -217,8 +233,11 @@ class Link:
                     continue
                 self.stats.frames_received += 1
                 self._trace_in(event)
-                if event.type == MsgType.ERROR and event.payload[:1] and \
-                        event.payload[0] in LINK_ERRORS:
+                if (
+                    event.type == MsgType.ERROR
+                    and event.payload[:1]
+                    and event.payload[0] in LINK_ERRORS
+                ):
                     self.stats.link_errors += 1
                     name = ErrorCode(event.payload[0]).name
                     resend = f"device received a damaged request ({name})"
@@ -242,8 +261,10 @@ class Link:
 
     def _trace_in(self, frame: Frame) -> None:
         if self._trace is not None:
-            self._log(f"<< {_type_name(frame.type)} seq={frame.seq} len={len(frame.payload)}\n"
-                      f"{hexdump(frame.payload)}")
+            self._log(
+                f"<< {_type_name(frame.type)} seq={frame.seq} len={len(frame.payload)}\n"
+                f"{hexdump(frame.payload)}"
+            )
 
     def _log(self, text: str) -> None:
         if self._trace is not None:

@@ -32,9 +32,8 @@ def pad_boot2(code: bytes) -> bytes:
 
 
 def as_assembly(block: bytes) -> str:
-    rows = [", ".join(f"0x{b:02x}" for b in block[i:i + 16]) for i in range(0, len(block), 16)]
-    return ('    .section .boot2, "ax"\n' +
-            "".join(f"    .byte {row}\n" for row in rows))
+    rows = [", ".join(f"0x{b:02x}" for b in block[i : i + 16]) for i in range(0, len(block), 16)]
+    return '    .section .boot2, "ax"\n' + "".join(f"    .byte {row}\n" for row in rows)
 
 
 def main(argv: list[str]) -> int:
