@@ -331,7 +331,8 @@ def _lstm(model: Model, op: Operator, name: str, weight_bits: int = 8) -> _Lstm:
     ]
     shift_only = int(
         all(b < 2**30 for b in bounds)
-        and all(-31 <= sh <= -1 for _, sh in input_rq + recurrent_rq + [hidden_rq])
+        and all(-31 <= sh <= 0 for _, sh in input_rq + recurrent_rq)
+        and -31 <= hidden_rq[1] <= -1
         and all(m == 2**30 and -29 <= sh <= -1 for m, sh in (forget_cell_rq, input_gate_rq))
     )
     # Per unit and gate, the largest |requantized side| over every accumulator the bound allows
@@ -557,9 +558,10 @@ def _words(n: int) -> int:
 
 
 def _short(pair: tuple[int, int]) -> str:
-    """An el_short_rq: multiplier, 2^(right - 1), right (pair = multiplier, shift < 0)."""
+    """An el_short_rq: multiplier, 2^(right - 1) (0 for right 0), right, round_neg."""
     m, shift = pair
-    return f"{{{c_int(m)}, {1 << (-shift - 1)}, {-shift}}}"
+    right = -shift
+    return f"{{{c_int(m)}, {(1 << (right - 1)) if right else 0}, {right}, {int(right > 0)}}}"
 
 
 def short_rq_initializer(layer: _Lstm) -> str:
@@ -574,17 +576,17 @@ def short_rq_initializer(layer: _Lstm) -> str:
     tanh_round = (1 << (layer.tanh_shift - 1)) if layer.tanh_shift > 0 else 0
     return (
         "{\n"
-        f"    {1 - layer.gates_in_range},\n"
         f"    {{{gates}}},\n"
         f"    {(1 << -fc_shift) + 1}, {1 - fc_shift}, {(1 << -ig_shift) + 1}, {1 - ig_shift},\n"
         f"    {lo}, {hi},\n"
         f"    {layer.tanh_mult}, {tanh_round}, {layer.tanh_shift},\n"
-        f"    {_short(layer.hidden_rq)}, {layer.hidden_zp}\n"
+        f"    {_short(layer.hidden_rq)}, {layer.hidden_zp},\n"
+        f"    {1 - layer.gates_in_range}\n"
         "}"
     )
 
 
-SHORT_RQ_BYTES = 38 * 4  # sizeof(el_lstm_short_rq)
+SHORT_RQ_BYTES = 47 * 4  # sizeof(el_lstm_short_rq)
 
 
 def generate(model: Model, out_dir: str | Path, weight_storage: str = "int8") -> NativeExport:

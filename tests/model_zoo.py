@@ -51,6 +51,22 @@ CONFIGS: dict[str, ZooConfig] = {
 }
 
 
+# Models for the requantization forms a model's scales select (not in CONFIGS, which every
+# zoo-wide test runs): input ranges wide enough that an input-side gate requantization needs
+# no right shift ("scaled") or a left shift ("raw").
+SCALE_CONFIGS: dict[str, ZooConfig] = {
+    c.name: c
+    for c in [
+        ZooConfig("scaled", timesteps=12, features=5, hidden=(8, 16), calib_std=2.0),
+        ZooConfig("raw", timesteps=6, features=3, hidden=(12,), calib_std=8.0, outputs=3),
+    ]
+}
+
+
+def zoo_config(name: str) -> ZooConfig:
+    return CONFIGS[name] if name in CONFIGS else SCALE_CONFIGS[name]
+
+
 def build_keras(config: ZooConfig):  # -> tf_keras.Model
     import tf_keras
 
@@ -98,7 +114,7 @@ def inputs_int8(config: ZooConfig, count: int = 300) -> np.ndarray:
 
 def tflite_path(name: str) -> Path:
     """Path of the converted model for a named configuration, converting on first use."""
-    config = CONFIGS[name]
+    config = zoo_config(name)
     path = CACHE_DIR / "models" / f"{config.name}-{config.key}.tflite"
     if not path.exists():
         from quantize.convert import convert_keras

@@ -90,7 +90,7 @@ def tflm_reference():
 
     def get(name: str, count: int = 300) -> tuple[np.ndarray, np.ndarray]:
         if (name, count) not in cache:
-            x = _inputs(model_zoo.CONFIGS[name], count)
+            x = _inputs(model_zoo.zoo_config(name), count)
             ref = model_zoo.tflm_outputs(model_zoo.tflite_bytes(name), x).reshape(len(x), -1)
             cache[name, count] = (x, ref)
         return cache[name, count]
@@ -398,6 +398,39 @@ def test_qemu_m4_units_routine(name: str, weights: str, generated, tflm_referenc
     x, ref = tflm_reference(name, 8)
     got, _ = _qemu_m4(out, x, 1)
     _check(f"{name} {weights} M4 units routine", got, ref)
+
+
+def test_scale_models_select_the_forms_they_are_for() -> None:
+    """ "scaled" has input-side gate requantizations without a right shift (the short form with
+    right 0) and "raw" a left shift (the general form): the tests below run both."""
+    scaled = native.plan(read_model(model_zoo.tflite_path("scaled"))).lstms[0]
+    raw = native.plan(read_model(model_zoo.tflite_path("raw"))).lstms[0]
+    assert scaled.shift_only == 1 and any(shift == 0 for _, shift in scaled.input_rq)
+    assert raw.shift_only == 0 and any(shift > 0 for _, shift in raw.input_rq)
+
+
+@pytest.mark.parametrize("weights", ["int8", "int16"])
+@pytest.mark.parametrize("name", list(model_zoo.SCALE_CONFIGS))
+def test_scale_models_host_bit_exact(name: str, weights: str, generated, tflm_reference) -> None:
+    """The C path under the sanitizers: every byte equals TFLM's."""
+    out, _ = generated(name, weights)
+    x, ref = tflm_reference(name, 60)
+    invoke, stream = _run_host(_build_host(out, SANITIZE, "asan"), x)
+    _check(f"{name} {weights} host invoke", invoke, ref)
+    _check(f"{name} {weights} host stream", stream, ref)
+
+
+@pytest.mark.toolchain
+@pytest.mark.parametrize("weights", ["int8", "int16"])
+@pytest.mark.parametrize("name", list(model_zoo.SCALE_CONFIGS))
+def test_scale_models_qemu_m4(name: str, weights: str, generated, tflm_reference) -> None:
+    """The emulated Cortex-M4, with the DSP extension (the units routine for "scaled", the
+    general path for "raw") and without (the Armv7-M loop): every byte equals TFLM's."""
+    out, _ = generated(name, weights)
+    x, ref = tflm_reference(name, 12)
+    for dsp in (1, 0):
+        got, _ = _qemu_m4(out, x, dsp)
+        _check(f"{name} {weights} M4 dsp={dsp}", got, ref)
 
 
 @pytest.mark.toolchain

@@ -168,6 +168,18 @@ EL_INLINE int32_t el_mbqm_fast(int32_t x, int32_t multiplier, int32_t right, int
 }
 
 /**
+ * el_mbqm_fast2() that also covers right = 0 (half = 0, round_neg = 0): with no shift
+ * el_mbqm() is el_srdhm(x, m) alone, floor((2x m + 2^31) / 2^32), which is the SMMLAR with
+ * nothing to subtract; for right >= 1, round_neg = 1 and it is el_mbqm_fast2().
+ */
+EL_INLINE int32_t el_mbqm_short(int32_t x2, int32_t multiplier, int32_t half, int32_t right,
+                                int32_t round_neg)
+{
+    return (el_smmlar(x2, multiplier, half) - (round_neg & (int32_t)((uint32_t)x2 >> 31))) >>
+           right;
+}
+
+/**
  * el_mbqm(x, 2^30, -s) for |x| < 2^30 and 1 <= s <= 29, with add = 2^s + 1: the
  * multiplication by 2^30 is floor((x + 1) / 2), and the two roundings fold into one shift:
  * floor((x + 2^s + 1 - 2 [x < 0]) / 2^(s + 1)). (x = -1 gives 0 either way.)

@@ -296,7 +296,14 @@ typedef const int32_t *(*el_lstm_unit_dots_fn)(const int32_t *w, const el_lstm_i
  * dot products to the requantizations in registers, the constants stream in with LDM, and
  * the MAC loops use all 14 registers: LDM of a column group's four weight words (int8: 18
  * instructions per 16 MACs; int16: two LDM of four words, 11 instructions per 16 MACs). The
- * context is copied to the routine's stack frame so that no register holds its address. */
+ * context is copied to the routine's stack frame so that no register holds its address.
+ *
+ * What varies from layer to layer is chosen once per step, as the addresses the routine
+ * jumps to (LDR PC from its frame): the entry of each MAC loop (int8 or int16 weights; an odd
+ * count of column groups enters the two-group loop at its second half) and the
+ * requantization block (el_lstm_units_rq3 for right shifts >= 1, el_lstm_units_rq3_sat with
+ * the gate saturations, el_lstm_units_rq4 when a gate side has no right shift). These
+ * labels are global so that C can take their addresses; they are not functions. */
 #if EL_USE_DSP && defined(__GNUC__) && defined(__thumb2__)
 #define EL_LSTM_UNITS_ASM 1
 #else
@@ -306,263 +313,315 @@ typedef const int32_t *(*el_lstm_unit_dots_fn)(const int32_t *w, const el_lstm_i
 #if EL_LSTM_UNITS_ASM
 /* What the routine reads; the offsets are fixed in the assembly (checked below). */
 typedef struct {
-    const int32_t *w;        /*  0: the next unit's weights (advanced) */
-    const int32_t *bias;     /*  4: the next unit's input-side biases (advanced) */
-    const int32_t *x;        /*  8: widened input */
-    const int32_t *x_end;    /* 12 */
-    const int32_t *h;        /* 16: widened h(t-1) */
-    const int32_t *h_end;    /* 20 */
-    int8_t *hidden;          /* 24: h(t), written unit by unit (advanced) */
-    int16_t *cell;           /* 28: c, updated in place (advanced) */
-    int8_t *hidden_end;      /* 32 */
-    const uint32_t *table;   /* 36: el_sigmoid_table_packed */
-    const int32_t *k_first;  /* 40: the layer's el_lstm_short_rq, read as words in order */
-    int32_t sigmoid_round;   /* 44: 2^24 + 2^9, see el_sigmoid_s16_in32() */
+    const int32_t *w;         /*  0: the next unit's weights (advanced) */
+    const int32_t *bias;      /*  4: the next unit's input-side biases (advanced) */
+    const int32_t *x;         /*  8: widened input */
+    const int32_t *x_end;     /* 12 */
+    const int32_t *h;         /* 16: widened h(t-1) */
+    const int32_t *h_end;     /* 20 */
+    int8_t *hidden;           /* 24: h(t), written unit by unit (advanced) */
+    int16_t *cell;            /* 28: c, updated in place (advanced) */
+    int8_t *hidden_end;       /* 32 */
+    const uint32_t *table;    /* 36: el_sigmoid_table_packed */
+    const int32_t *k_first;   /* 40: the layer's el_lstm_short_rq, read as words in order */
+    int32_t sigmoid_round;    /* 44: 2^24 + 2^9, see el_sigmoid_s16_in32() */
+    void (*x_entry)(void);    /* 48: the input side's MAC loop entry */
+    void (*h_entry)(void);    /* 52: the recurrent side's */
+    void (*rq_entry)(void);   /* 56: the requantization block */
 } el_lstm_units_ctx;
 
-typedef char el_lstm_units_ctx_size[(sizeof(el_lstm_units_ctx) == 48) ? 1 : -1];
-typedef char el_lstm_short_rq_size[(sizeof(el_lstm_short_rq) == 38 * 4) ? 1 : -1];
-typedef char el_lstm_short_rq_gate[(offsetof(el_lstm_short_rq, gate) == 4) ? 1 : -1];
-typedef char el_lstm_short_rq_hidden[(offsetof(el_lstm_short_rq, hidden) == 34 * 4) ? 1 : -1];
+typedef char el_lstm_units_ctx_size[(sizeof(el_lstm_units_ctx) == 60) ? 1 : -1];
+typedef char el_lstm_short_rq_size[(sizeof(el_lstm_short_rq) == 47 * 4) ? 1 : -1];
+typedef char el_lstm_short_rq_gate[(offsetof(el_lstm_short_rq, gate) == 0) ? 1 : -1];
+typedef char el_lstm_short_rq_hidden[(offsetof(el_lstm_short_rq, hidden) == 41 * 4) ? 1 : -1];
+/* read at 14 words past the gate sides by el_lstm_units_rq4 */
+typedef char el_lstm_short_rq_saturate[(offsetof(el_lstm_short_rq, saturate) == 46 * 4) ? 1 : -1];
 
-void el_lstm_units_dsp_w8(el_lstm_units_ctx *ctx);
-void el_lstm_units_dsp_w16(el_lstm_units_ctx *ctx);
+void el_lstm_units_dsp(const el_lstm_units_ctx *ctx);
+void el_lstm_units_xe8(void);
+void el_lstm_units_xo8(void);
+void el_lstm_units_xe16(void);
+void el_lstm_units_xo16(void);
+void el_lstm_units_he8(void);
+void el_lstm_units_ho8(void);
+void el_lstm_units_he16(void);
+void el_lstm_units_ho16(void);
+void el_lstm_units_rq3(void);
+void el_lstm_units_rq3_sat(void);
+void el_lstm_units_rq4(void);
 
 /* Register use. MAC loops: r1-r4 the gates' accumulators, r5 the input (up to lr), r6 the
  * weights, r7 r8 an input pair group, r9-r12 weight words, r0 an unpacked pair. After them:
  * r5-r8 and r1-r4 the input and recurrent sides (then the gates) of i f g o, lr the
- * constant stream, r9-r12 constants and temporaries, r0 the saturation flag. The frame holds
- * the context's first 12 words at sp (sp + 16 while the input side's accumulators are
- * pushed). */
-#define EL_LSTM_UNITS_ASM_MACROS                                                            \
-    ".macro el_group8\n"                                                                     \
-    "  ldrd   r7, r8, [r5], #8\n"                                                            \
-    "  ldm    r6!, {r9, r10, r11, r12}\n"                                                    \
-    "  sxtb16 r0, r9\n"                                                                      \
-    "  smlad  r1, r0, r7, r1\n"                                                              \
-    "  sxtb16 r9, r9, ror #8\n"                                                              \
-    "  smlad  r1, r9, r8, r1\n"                                                              \
-    "  sxtb16 r0, r10\n"                                                                     \
-    "  smlad  r2, r0, r7, r2\n"                                                              \
-    "  sxtb16 r10, r10, ror #8\n"                                                            \
-    "  smlad  r2, r10, r8, r2\n"                                                             \
-    "  sxtb16 r0, r11\n"                                                                     \
-    "  smlad  r3, r0, r7, r3\n"                                                              \
-    "  sxtb16 r11, r11, ror #8\n"                                                            \
-    "  smlad  r3, r11, r8, r3\n"                                                             \
-    "  sxtb16 r0, r12\n"                                                                     \
-    "  smlad  r4, r0, r7, r4\n"                                                              \
-    "  sxtb16 r12, r12, ror #8\n"                                                            \
-    "  smlad  r4, r12, r8, r4\n"                                                             \
-    ".endm\n"                                                                                \
-    ".macro el_group16\n"                                                                    \
-    "  ldrd   r7, r8, [r5], #8\n"                                                            \
-    "  ldm    r6!, {r9, r10, r11, r12}\n"                                                    \
-    "  smlad  r1, r9, r7, r1\n"                                                              \
-    "  smlad  r1, r10, r8, r1\n"                                                             \
-    "  smlad  r2, r11, r7, r2\n"                                                             \
-    "  smlad  r2, r12, r8, r2\n"                                                             \
-    "  ldm    r6!, {r9, r10, r11, r12}\n"                                                    \
-    "  smlad  r3, r9, r7, r3\n"                                                              \
-    "  smlad  r3, r10, r8, r3\n"                                                             \
-    "  smlad  r4, r11, r7, r4\n"                                                             \
-    "  smlad  r4, r12, r8, r4\n"                                                             \
-    ".endm\n"                                                                                \
-    /* groups >= 1: two groups per pass, entered at the first or, for an odd count, at the \
-     * second (the entry is chosen once per step and read from the frame) */                 \
-    ".macro el_dots group, even, odd, entry\n"                                              \
-    "  ldr    pc, [sp, #\\entry]\n"                                                         \
-    "\\even:\n"                                                                             \
-    "  \\group\n"                                                                           \
-    "\\odd:\n"                                                                              \
-    "  \\group\n"                                                                           \
-    "  cmp    r5, lr\n"                                                                     \
-    "  bne    \\even\n"                                                                     \
-    ".endm\n"                                                                               \
-    /* r3 = the entry of a loop over [r1, r2) (the second label for an odd count of groups), \
-     * with the Thumb bit set for the LDR to PC */                                             \
-    ".macro el_entry even, odd\n"                                                           \
-    "  sub    r1, r2, r1\n"                                                                 \
-    "  tst    r1, #8\n"                                                                     \
-    "  ite    eq\n"                                                                         \
-    "  adreq  r3, \\even\n"                                                                 \
-    "  adrne  r3, \\odd\n"                                                                  \
-    "  orr    r3, r3, #1\n"                                                                 \
-    ".endm\n"                                                                               \
-    /* el_mbqm_fast2() in place */                                                           \
-    ".macro el_rq acc\n"                                                                     \
-    "  ldm    lr!, {r9, r10, r11}\n"                                                         \
-    "  smmlar r12, \\acc, r9, r10\n"                                                         \
-    "  sub    r12, r12, \\acc, lsr #31\n"                                                    \
-    "  asr    \\acc, r12, r11\n"                                                             \
-    ".endm\n"                                                                                \
-    ".macro el_rq_flag acc\n"                                                               \
-    "  ldm    lr!, {r0, r9, r10, r11}\n"                                                    \
-    "  smmlar r12, \\acc, r9, r10\n"                                                        \
-    "  sub    r12, r12, \\acc, lsr #31\n"                                                   \
-    "  asr    \\acc, r12, r11\n"                                                            \
-    ".endm\n"                                                                               \
-    ".macro el_sat_sum x, h\n"                                                               \
-    "  ssat   \\x, #16, \\x\n"                                                               \
-    "  ssat   \\h, #16, \\h\n"                                                               \
-    "  add    \\h, \\x, \\h\n"                                                               \
-    "  ssat   \\h, #16, \\h\n"                                                               \
-    ".endm\n"                                                                                \
-    /* el_sigmoid_s16_in32(), table in r12, 2^24 + 2^9 in r11 */                            \
-    ".macro el_sigmoid g\n"                                                                  \
-    "  add    r5, \\g, \\g, lsl #1\n"                                                        \
-    "  eor    r6, r5, r5, asr #31\n"                                                         \
-    "  sub    r6, r6, r5, asr #31\n"                                                         \
-    "  lsr    r7, r6, #9\n"                                                                  \
-    "  ldr    r7, [r12, r7, lsl #2]\n"                                                       \
-    "  ubfx   r6, r6, #0, #9\n"                                                              \
-    "  orr    r6, r6, #0x2000000\n"                                                          \
-    "  smuad  r7, r7, r6\n"                                                                  \
-    "  eor    r7, r7, r5, asr #31\n"                                                         \
-    "  add    r7, r7, r11\n"                                                                 \
-    "  asr    \\g, r7, #10\n"                                                                \
-    ".endm\n"                                                                                \
-    /* el_tanh_s16_in32() of the scaled value v in r5 */                                     \
-    ".macro el_tanh_of_r5 out\n"                                                             \
-    "  eor    r6, r5, r5, asr #31\n"                                                         \
-    "  sub    r6, r6, r5, asr #31\n"                                                         \
-    "  lsr    r7, r6, #8\n"                                                                  \
-    "  usat   r7, #8, r7\n"                                                                  \
-    "  ldr    r7, [r12, r7, lsl #2]\n"                                                       \
-    "  uxtb   r6, r6\n"                                                                      \
-    "  orr    r6, r6, #0x1000000\n"                                                          \
-    "  smuad  r7, r7, r6\n"                                                                  \
-    "  eor    r7, r7, r5, asr #31\n"                                                         \
-    "  add    r7, r7, #128\n"                                                                \
-    "  asr    \\out, r7, #8\n"                                                               \
+ * constant stream, r9-r12 constants and temporaries. The frame holds the context at sp (sp
+ * + 16 while the input side's accumulators are pushed). el_rq3 is el_mbqm_fast2() and
+ * el_rq4 el_mbqm_short(), both in place; el_sigmoid is el_sigmoid_s16_in32() (table in r12,
+ * 2^24 + 2^9 in r11) and el_tanh_of_r5 el_tanh_s16_in32() of the scaled value in r5. */
+__asm__(
+    ".pushsection .text.el_lstm_units_dsp,\"ax\",%progbits\n"
+    ".syntax unified\n"
+    ".thumb\n"
+    ".p2align 2\n"
+    ".macro el_group8\n"
+    "  ldrd   r7, r8, [r5], #8\n"
+    "  ldm    r6!, {r9, r10, r11, r12}\n"
+    "  sxtb16 r0, r9\n"
+    "  smlad  r1, r0, r7, r1\n"
+    "  sxtb16 r9, r9, ror #8\n"
+    "  smlad  r1, r9, r8, r1\n"
+    "  sxtb16 r0, r10\n"
+    "  smlad  r2, r0, r7, r2\n"
+    "  sxtb16 r10, r10, ror #8\n"
+    "  smlad  r2, r10, r8, r2\n"
+    "  sxtb16 r0, r11\n"
+    "  smlad  r3, r0, r7, r3\n"
+    "  sxtb16 r11, r11, ror #8\n"
+    "  smlad  r3, r11, r8, r3\n"
+    "  sxtb16 r0, r12\n"
+    "  smlad  r4, r0, r7, r4\n"
+    "  sxtb16 r12, r12, ror #8\n"
+    "  smlad  r4, r12, r8, r4\n"
     ".endm\n"
-
-#define EL_LSTM_UNITS_ASM_BODY(name, group)                                                 \
-    ".pushsection .text." name ",\"ax\",%progbits\n"                                         \
-    ".syntax unified\n"                                                                      \
-    ".thumb\n"                                                                               \
-    ".p2align 2\n"                                                                           \
-    ".global " name "\n"                                                                     \
-    ".type " name ", %function\n"                                                            \
-    ".thumb_func\n" name ":\n"                                                               \
-    "  push   {r4-r11, lr}\n"                                                               \
-    "  sub    sp, sp, #8\n"                                                                 \
-    "  ldrd   r1, r2, [r0, #8]\n"                                                           \
-    "  el_entry " name "_xe, " name "_xo\n"                                                   \
-    "  str    r3, [sp]\n"                                                                   \
-    "  ldrd   r1, r2, [r0, #16]\n"                                                          \
-    "  el_entry " name "_he, " name "_ho\n"                                                   \
-    "  str    r3, [sp, #4]\n"                                                               \
-    "  ldm    r0, {r1-r12}\n"                                                               \
-    "  push   {r1-r12}\n"                                                                   \
-    "0:\n"                                                                                  \
-    "  ldr    r11, [sp, #4]\n"                                                               \
-    "  ldm    r11!, {r1-r4}\n"                                                               \
-    "  str    r11, [sp, #4]\n"                                                               \
-    "  ldr    r6, [sp, #0]\n"                                                                \
-    "  ldrd   r5, lr, [sp, #8]\n"                                                            \
-    "  el_dots " group ", " name "_xe, " name "_xo, 48\n"                                       \
-    "  push   {r1-r4}\n"                                                                     \
-    "  ldr    r11, [sp, #20]\n"                                                              \
-    "  ldm    r11!, {r1-r4}\n"                                                               \
-    "  str    r11, [sp, #20]\n"                                                              \
-    "  ldrd   r5, lr, [sp, #32]\n"                                                           \
-    "  el_dots " group ", " name "_he, " name "_ho, 68\n"                                       \
-    "  str    r6, [sp, #16]\n"                                                               \
-    "  pop    {r5-r8}\n"                                                                     \
-    "  ldr    lr, [sp, #40]\n"                                                               \
-    "  el_rq_flag r5\n"                                                                      \
-    "  el_rq  r1\n"                                                                          \
-    "  el_rq  r6\n"                                                                          \
-    "  el_rq  r2\n"                                                                          \
-    "  el_rq  r7\n"                                                                          \
-    "  el_rq  r3\n"                                                                          \
-    "  el_rq  r8\n"                                                                          \
-    "  el_rq  r4\n"                                                                          \
-    "  cbz    r0, 3f\n"                                                                     \
-    "  el_sat_sum r5, r1\n"                                                                 \
-    "  el_sat_sum r6, r2\n"                                                                 \
-    "  el_sat_sum r7, r3\n"                                                                 \
-    "  el_sat_sum r8, r4\n"                                                                 \
-    "  b      4f\n"                                                                         \
-    "3:\n"                                                                                  \
-    "  add    r1, r5, r1\n"                                                                 \
-    "  add    r2, r6, r2\n"                                                                 \
-    "  add    r3, r7, r3\n"                                                                 \
-    "  add    r4, r8, r4\n"                                                                 \
-    "4:\n"                                                                                  \
-    "  ldr    r12, [sp, #36]\n"                                                              \
-    "  ldr    r11, [sp, #44]\n"                                                              \
-    "  el_sigmoid r1\n"                                                                      \
-    "  el_sigmoid r2\n"                                                                      \
-    "  el_sigmoid r4\n"                                                                      \
-    "  add    r5, r3, r3, lsl #1\n"                                                          \
-    "  el_tanh_of_r5 r3\n"                                                                   \
-    "  ldr    r5, [sp, #28]\n"                                                               \
-    "  ldrsh  r6, [r5]\n"                                                                    \
-    "  mul    r6, r2, r6\n"                                                                  \
-    "  ldm    lr!, {r7, r8, r9, r10}\n"                                                      \
-    "  add    r2, r6, r7\n"                                                                  \
-    "  sub    r2, r2, r6, lsr #31\n"                                                         \
-    "  sub    r2, r2, r6, lsr #31\n"                                                         \
-    "  asr    r2, r2, r8\n"                                                                  \
-    "  ssat   r2, #16, r2\n"                                                                 \
-    "  mul    r6, r1, r3\n"                                                                  \
-    "  add    r1, r6, r9\n"                                                                  \
-    "  sub    r1, r1, r6, lsr #31\n"                                                         \
-    "  sub    r1, r1, r6, lsr #31\n"                                                         \
-    "  asr    r1, r1, r10\n"                                                                 \
-    "  ssat   r1, #16, r1\n"                                                                 \
-    "  add    r1, r1, r2\n"                                                                  \
-    "  ssat   r1, #16, r1\n"                                                                 \
-    "  ldm    lr!, {r7, r8}\n"                                                               \
-    "  cmn    r7, #32768\n"                                                                  \
-    "  beq    5f\n"                                                                          \
-    "  cmp    r1, r7\n"                                                                      \
-    "  it     lt\n"                                                                          \
-    "  movlt  r1, r7\n"                                                                      \
-    "  cmp    r1, r8\n"                                                                      \
-    "  it     gt\n"                                                                          \
-    "  movgt  r1, r8\n"                                                                      \
-    "5:\n"                                                                                   \
-    "  strh   r1, [r5], #2\n"                                                                \
-    "  str    r5, [sp, #28]\n"                                                               \
-    "  ldm    lr!, {r7, r8, r9}\n"                                                           \
-    "  mla    r5, r1, r7, r8\n"                                                              \
-    "  asr    r5, r5, r9\n"                                                                  \
-    "  el_tanh_of_r5 r7\n"                                                                   \
-    "  mul    r4, r4, r7\n"                                                                  \
-    "  lsl    r4, r4, #1\n"                                                                  \
-    "  ldm    lr!, {r7, r8, r9, r10}\n"                                                      \
-    "  smmlar r5, r4, r7, r8\n"                                                              \
-    "  sub    r5, r5, r4, lsr #31\n"                                                         \
-    "  asr    r5, r5, r9\n"                                                                  \
-    "  add    r5, r5, r10\n"                                                                 \
-    "  ssat   r5, #8, r5\n"                                                                  \
-    "  ldr    r6, [sp, #24]\n"                                                               \
-    "  strb   r5, [r6], #1\n"                                                                \
-    "  str    r6, [sp, #24]\n"                                                               \
-    "  ldr    r7, [sp, #32]\n"                                                               \
-    "  cmp    r6, r7\n"                                                                      \
-    "  bne    0b\n"                                                                          \
-    "  add    sp, sp, #56\n"                                                                 \
-    "  pop    {r4-r11, pc}\n"                                                                \
-    ".size " name ", .-" name "\n"                                                           \
+    ".macro el_group16\n"
+    "  ldrd   r7, r8, [r5], #8\n"
+    "  ldm    r6!, {r9, r10, r11, r12}\n"
+    "  smlad  r1, r9, r7, r1\n"
+    "  smlad  r1, r10, r8, r1\n"
+    "  smlad  r2, r11, r7, r2\n"
+    "  smlad  r2, r12, r8, r2\n"
+    "  ldm    r6!, {r9, r10, r11, r12}\n"
+    "  smlad  r3, r9, r7, r3\n"
+    "  smlad  r3, r10, r8, r3\n"
+    "  smlad  r4, r11, r7, r4\n"
+    "  smlad  r4, r12, r8, r4\n"
+    ".endm\n"
+    ".macro el_rq3 acc\n"
+    "  ldm    lr!, {r9, r10, r11, r12}\n"
+    "  smmlar r12, \\acc, r9, r10\n"
+    "  sub    r12, r12, \\acc, lsr #31\n"
+    "  asr    \\acc, r12, r11\n"
+    ".endm\n"
+    ".macro el_rq4 acc\n"
+    "  ldm    lr!, {r9, r10, r11, r12}\n"
+    "  smmlar r0, \\acc, r9, r10\n"
+    "  and    r12, r12, \\acc, lsr #31\n"
+    "  sub    r0, r0, r12\n"
+    "  asr    \\acc, r0, r11\n"
+    ".endm\n"
+    ".macro el_sat_sum x, h\n"
+    "  ssat   \\x, #16, \\x\n"
+    "  ssat   \\h, #16, \\h\n"
+    "  add    \\h, \\x, \\h\n"
+    "  ssat   \\h, #16, \\h\n"
+    ".endm\n"
+    ".macro el_sigmoid g\n"
+    "  add    r5, \\g, \\g, lsl #1\n"
+    "  eor    r6, r5, r5, asr #31\n"
+    "  sub    r6, r6, r5, asr #31\n"
+    "  lsr    r7, r6, #9\n"
+    "  ldr    r7, [r12, r7, lsl #2]\n"
+    "  ubfx   r6, r6, #0, #9\n"
+    "  orr    r6, r6, #0x2000000\n"
+    "  smuad  r7, r7, r6\n"
+    "  eor    r7, r7, r5, asr #31\n"
+    "  add    r7, r7, r11\n"
+    "  asr    \\g, r7, #10\n"
+    ".endm\n"
+    ".macro el_tanh_of_r5 out\n"
+    "  eor    r6, r5, r5, asr #31\n"
+    "  sub    r6, r6, r5, asr #31\n"
+    "  lsr    r7, r6, #8\n"
+    "  usat   r7, #8, r7\n"
+    "  ldr    r7, [r12, r7, lsl #2]\n"
+    "  uxtb   r6, r6\n"
+    "  orr    r6, r6, #0x1000000\n"
+    "  smuad  r7, r7, r6\n"
+    "  eor    r7, r7, r5, asr #31\n"
+    "  add    r7, r7, #128\n"
+    "  asr    \\out, r7, #8\n"
+    ".endm\n"
+    ".macro el_entry name\n"
+    ".global \\name\n"
+    ".type \\name, %function\n"
+    ".thumb_func\n"
+    "\\name:\n"
+    ".endm\n"
+    "  el_entry el_lstm_units_dsp\n"
+    "  push   {r4-r11, lr}\n"
+    "  add    r1, r0, #48\n"
+    "  ldm    r1, {r1, r2, r3}\n"
+    "  push   {r1, r2, r3}\n"
+    "  ldm    r0, {r1-r12}\n"
+    "  push   {r1-r12}\n"
+    "0:\n"
+    "  ldr    r11, [sp, #4]\n"
+    "  ldm    r11!, {r1-r4}\n"
+    "  str    r11, [sp, #4]\n"
+    "  ldr    r6, [sp, #0]\n"
+    "  ldrd   r5, lr, [sp, #8]\n"
+    "  ldr    pc, [sp, #48]\n"
+    "  el_entry el_lstm_units_xe16\n"
+    "  el_group16\n"
+    "  el_entry el_lstm_units_xo16\n"
+    "  el_group16\n"
+    "  cmp    r5, lr\n"
+    "  bne    el_lstm_units_xe16\n"
+    "  b      1f\n"
+    "  el_entry el_lstm_units_xe8\n"
+    "  el_group8\n"
+    "  el_entry el_lstm_units_xo8\n"
+    "  el_group8\n"
+    "  cmp    r5, lr\n"
+    "  bne    el_lstm_units_xe8\n"
+    "1:\n"
+    "  push   {r1-r4}\n"
+    "  ldr    r11, [sp, #20]\n"
+    "  ldm    r11!, {r1-r4}\n"
+    "  str    r11, [sp, #20]\n"
+    "  ldrd   r5, lr, [sp, #32]\n"
+    "  ldr    pc, [sp, #68]\n"
+    "  el_entry el_lstm_units_he16\n"
+    "  el_group16\n"
+    "  el_entry el_lstm_units_ho16\n"
+    "  el_group16\n"
+    "  cmp    r5, lr\n"
+    "  bne    el_lstm_units_he16\n"
+    "  b      2f\n"
+    "  el_entry el_lstm_units_he8\n"
+    "  el_group8\n"
+    "  el_entry el_lstm_units_ho8\n"
+    "  el_group8\n"
+    "  cmp    r5, lr\n"
+    "  bne    el_lstm_units_he8\n"
+    "2:\n"
+    "  str    r6, [sp, #16]\n"
+    "  pop    {r5-r8}\n"
+    "  ldr    lr, [sp, #40]\n"
+    "  ldr    pc, [sp, #56]\n"
+    "  el_entry el_lstm_units_rq4\n"
+    "  el_rq4 r5\n"
+    "  el_rq4 r1\n"
+    "  el_rq4 r6\n"
+    "  el_rq4 r2\n"
+    "  el_rq4 r7\n"
+    "  el_rq4 r3\n"
+    "  el_rq4 r8\n"
+    "  el_rq4 r4\n"
+    "  ldr    r0, [lr, #56]\n"
+    "  cmp    r0, #0\n"
+    "  bne    3f\n"
+    "  b      4f\n"
+    "  el_entry el_lstm_units_rq3_sat\n"
+    "  el_rq3 r5\n"
+    "  el_rq3 r1\n"
+    "  el_rq3 r6\n"
+    "  el_rq3 r2\n"
+    "  el_rq3 r7\n"
+    "  el_rq3 r3\n"
+    "  el_rq3 r8\n"
+    "  el_rq3 r4\n"
+    "3:\n"
+    "  el_sat_sum r5, r1\n"
+    "  el_sat_sum r6, r2\n"
+    "  el_sat_sum r7, r3\n"
+    "  el_sat_sum r8, r4\n"
+    "  b      5f\n"
+    "  el_entry el_lstm_units_rq3\n"
+    "  el_rq3 r5\n"
+    "  el_rq3 r1\n"
+    "  el_rq3 r6\n"
+    "  el_rq3 r2\n"
+    "  el_rq3 r7\n"
+    "  el_rq3 r3\n"
+    "  el_rq3 r8\n"
+    "  el_rq3 r4\n"
+    "4:\n"
+    "  add    r1, r5, r1\n"
+    "  add    r2, r6, r2\n"
+    "  add    r3, r7, r3\n"
+    "  add    r4, r8, r4\n"
+    "5:\n"
+    "  ldr    r12, [sp, #36]\n"
+    "  ldr    r11, [sp, #44]\n"
+    "  el_sigmoid r1\n"
+    "  el_sigmoid r2\n"
+    "  el_sigmoid r4\n"
+    "  add    r5, r3, r3, lsl #1\n"
+    "  el_tanh_of_r5 r3\n"
+    "  ldr    r5, [sp, #28]\n"
+    "  ldrsh  r6, [r5]\n"
+    "  mul    r6, r2, r6\n"
+    "  ldm    lr!, {r7, r8, r9, r10}\n"
+    "  add    r2, r6, r7\n"
+    "  sub    r2, r2, r6, lsr #31\n"
+    "  sub    r2, r2, r6, lsr #31\n"
+    "  asr    r2, r2, r8\n"
+    "  ssat   r2, #16, r2\n"
+    "  mul    r6, r1, r3\n"
+    "  add    r1, r6, r9\n"
+    "  sub    r1, r1, r6, lsr #31\n"
+    "  sub    r1, r1, r6, lsr #31\n"
+    "  asr    r1, r1, r10\n"
+    "  ssat   r1, #16, r1\n"
+    "  add    r1, r1, r2\n"
+    "  ssat   r1, #16, r1\n"
+    "  ldm    lr!, {r7, r8}\n"
+    "  cmn    r7, #32768\n"
+    "  beq    6f\n"
+    "  cmp    r1, r7\n"
+    "  it     lt\n"
+    "  movlt  r1, r7\n"
+    "  cmp    r1, r8\n"
+    "  it     gt\n"
+    "  movgt  r1, r8\n"
+    "6:\n"
+    "  strh   r1, [r5], #2\n"
+    "  str    r5, [sp, #28]\n"
+    "  ldm    lr!, {r7, r8, r9}\n"
+    "  mla    r5, r1, r7, r8\n"
+    "  asr    r5, r5, r9\n"
+    "  el_tanh_of_r5 r7\n"
+    "  mul    r4, r4, r7\n"
+    "  lsl    r4, r4, #1\n"
+    "  ldm    lr!, {r7, r8, r9, r10, r11}\n"
+    "  smmlar r5, r4, r7, r8\n"
+    "  sub    r5, r5, r4, lsr #31\n"
+    "  asr    r5, r5, r9\n"
+    "  add    r5, r5, r11\n"
+    "  ssat   r5, #8, r5\n"
+    "  ldr    r6, [sp, #24]\n"
+    "  strb   r5, [r6], #1\n"
+    "  str    r6, [sp, #24]\n"
+    "  ldr    r7, [sp, #32]\n"
+    "  cmp    r6, r7\n"
+    "  bne    0b\n"
+    "  add    sp, sp, #60\n"
+    "  pop    {r4-r11, pc}\n"
+    ".size el_lstm_units_dsp, .-el_lstm_units_dsp\n"
     ".popsection\n"
-
-__asm__(EL_LSTM_UNITS_ASM_MACROS EL_LSTM_UNITS_ASM_BODY("el_lstm_units_dsp_w8", "el_group8")
-            EL_LSTM_UNITS_ASM_BODY("el_lstm_units_dsp_w16", "el_group16")
-                ".purgem el_group8\n.purgem el_group16\n.purgem el_dots\n.purgem el_entry\n"
-                ".purgem el_rq\n.purgem el_rq_flag\n.purgem el_sat_sum\n.purgem el_sigmoid\n"
-                ".purgem el_tanh_of_r5\n");
-#undef EL_LSTM_UNITS_ASM_BODY
-#undef EL_LSTM_UNITS_ASM_MACROS
+    ".purgem el_group8\n"
+    ".purgem el_group16\n"
+    ".purgem el_rq3\n"
+    ".purgem el_rq4\n"
+    ".purgem el_sat_sum\n"
+    ".purgem el_sigmoid\n"
+    ".purgem el_tanh_of_r5\n"
+    ".purgem el_entry\n");
 
 /* Fills the routine's context for one step and runs it. */
 static void el_lstm_units_run(const el_lstm_s8_params *params, const el_lstm_inputs *in,
                               int8_t *hidden, int16_t *cell)
 {
+    const el_lstm_short_rq *q = params->short_rq;
+    const int32_t wide = (params->weight_bits == 16);
+    const int32_t x_odd = in->x_groups & 1;
+    const int32_t h_odd = in->h_groups & 1;
+    int32_t no_shift = 0;
+    int32_t g;
     el_lstm_units_ctx ctx;
+    for (g = 0; g < 4; g++) {
+        no_shift |= (q->gate[g][0].right == 0) | (q->gate[g][1].right == 0);
+    }
     ctx.w = params->weights;
     ctx.bias = params->bias;
     ctx.x = in->x;
@@ -573,13 +632,18 @@ static void el_lstm_units_run(const el_lstm_s8_params *params, const el_lstm_inp
     ctx.cell = cell;
     ctx.hidden_end = hidden + params->hidden_size;
     ctx.table = el_sigmoid_table_packed;
-    ctx.k_first = &params->short_rq->saturate;
+    ctx.k_first = &q->gate[0][0].multiplier;
     ctx.sigmoid_round = (1 << 24) + (1 << 9);
-    if (params->weight_bits == 16) {
-        el_lstm_units_dsp_w16(&ctx);
+    if (wide) {
+        ctx.x_entry = x_odd ? el_lstm_units_xo16 : el_lstm_units_xe16;
+        ctx.h_entry = h_odd ? el_lstm_units_ho16 : el_lstm_units_he16;
     } else {
-        el_lstm_units_dsp_w8(&ctx);
+        ctx.x_entry = x_odd ? el_lstm_units_xo8 : el_lstm_units_xe8;
+        ctx.h_entry = h_odd ? el_lstm_units_ho8 : el_lstm_units_he8;
     }
+    ctx.rq_entry = no_shift ? el_lstm_units_rq4
+                            : (q->saturate ? el_lstm_units_rq3_sat : el_lstm_units_rq3);
+    el_lstm_units_dsp(&ctx);
 }
 #endif
 
@@ -593,7 +657,8 @@ EL_INLINE int32_t el_lstm_unit_fast(const el_lstm_short_rq *q, const int32_t acc
     int32_t gate[4];
     int32_t c;
     int32_t h;
-#define EL_LSTM_SIDE(acc, rq) el_mbqm_fast2((acc), (rq).multiplier, (rq).right, (rq).half)
+#define EL_LSTM_SIDE(acc, rq)                                                               \
+    el_mbqm_short((acc), (rq).multiplier, (rq).half, (rq).right, (rq).round_neg)
 #define EL_LSTM_GATE(g)                                                                     \
     do {                                                                                    \
         const int32_t sx = EL_LSTM_SIDE(accx[g], q->gate[g][0]);                            \

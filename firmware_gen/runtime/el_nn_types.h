@@ -23,21 +23,24 @@ typedef struct {
     int32_t shift;      /**< > 0: left shift, < 0: right shift */
 } el_requant;
 
-/** A requantization on the short form: (SMMLAR(2x, multiplier, half) - [x < 0]) >> right. */
+/**
+ * A requantization on the short form, el_mbqm_short(): (SMMLAR(2x, multiplier, half) -
+ * round_neg [x < 0]) >> right.
+ */
 typedef struct {
     int32_t multiplier; /**< Q0.31 */
-    int32_t half;       /**< 2^(right - 1) */
-    int32_t right;      /**< right shift, >= 1 */
+    int32_t half;       /**< 2^(right - 1), 0 for right 0 */
+    int32_t right;      /**< right shift, >= 0 */
+    int32_t round_neg;  /**< 1 for right >= 1, 0 for right 0 */
 } el_short_rq;
 
 /**
  * The constants of an LSTM layer on the short requantization forms (see el_mbqm_fast2() and
  * el_mbqm_pow2()), computed when the model is generated. The fields are in the order the
  * kernel uses them: the DSP-extension routine streams them with LDM, so their order and
- * size (38 words) are part of the kernel's interface.
+ * size (47 words) are part of the kernel's interface.
  */
 typedef struct {
-    int32_t saturate;         /**< 1: saturate the gate sides and sums (gates_in_range 0) */
     el_short_rq gate[4][2];   /**< per gate i, f, g, o: input side, then recurrent side */
     int32_t kept_add;         /**< forget x cell: 2^s + 1 and s + 1 */
     int32_t kept_s1;
@@ -48,8 +51,9 @@ typedef struct {
     int32_t tanh_multiplier;  /**< the cell tanh input scaling, see el_tanh_s16_in32() */
     int32_t tanh_round;       /**< 2^(tanh_shift - 1), or 0 for shift 0 */
     int32_t tanh_shift;
-    el_short_rq hidden;       /**< o x tanh(c) -> h */
+    el_short_rq hidden;       /**< o x tanh(c) -> h (right >= 1) */
     int32_t hidden_zero_point;
+    int32_t saturate;         /**< 1: saturate the gate sides and sums (gates_in_range 0) */
 } el_lstm_short_rq;
 
 /**
@@ -83,7 +87,7 @@ typedef struct {
     int32_t cell_clip;            /**< quantized cell clip (c in [-clip, clip]); < 0: none */
     int32_t shift_only;           /**< 1 when the generator proved the short requantization
                                        forms exact for this layer (every gate accumulator
-                                       below 2^30, right shifts only, cell multipliers 2^30),
+                                       below 2^30, no left shifts, cell multipliers 2^30),
                                        see el_mbqm_fast() and el_mbqm_pow2(); 0: general form */
     int32_t gates_in_range;       /**< 1 when the generator proved (with shift_only) that no
                                        requantized gate side and no sum of the two sides of a

@@ -2,7 +2,7 @@
  * The short requantization forms of the LSTM kernel against el_mbqm(): every x in
  * [-2^20, 2^20], then a stride through (-2^30, 2^30) with the values around each power of
  * two, for every cell shift 1..29 (el_mbqm_pow2) and a set of multipliers and right shifts
- * 1..31 (el_mbqm_fast). Exit status 0 when every result is equal.
+ * 1..31 (el_mbqm_fast) and 0..31 (el_mbqm_short). Exit status 0 when every result is equal.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +26,20 @@ static void check(int32_t x)
         }
     }
     for (m = 0; m < (int32_t)(sizeof(multipliers) / sizeof(multipliers[0])); m++) {
+        /* right 0: no rounding shift, nothing to subtract */
+        if (el_mbqm_short(el_shl(x, 1), multipliers[m], 0, 0, 0) != el_mbqm(x, multipliers[m], 0)) {
+            if (failures++ < 10) {
+                printf("short x=%ld m=%ld s=0\n", (long)x, (long)multipliers[m]);
+            }
+        }
+        for (s = 1; s <= 31; s += (s < 24 ? 1 : 7)) {
+            if (el_mbqm_short(el_shl(x, 1), multipliers[m], (int32_t)(1u << (s - 1)), s, 1) !=
+                el_mbqm(x, multipliers[m], -s)) {
+                if (failures++ < 10) {
+                    printf("short x=%ld m=%ld s=%ld\n", (long)x, (long)multipliers[m], (long)s);
+                }
+            }
+        }
         for (s = 1; s <= 31; s += (s < 24 ? 1 : 7)) {
             const int32_t half = (int32_t)(1u << (s - 1));
             if (el_mbqm_fast(x, multipliers[m], s, half) != el_mbqm(x, multipliers[m], -s)) {
