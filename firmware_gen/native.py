@@ -678,6 +678,10 @@ def generate(model: Model, out_dir: str | Path, weight_storage: str = "int8") ->
                 "hidden": layer.hidden,
                 "flash_bytes": lw,
                 "weight_bits": layer.weight_bits,
+                # short: the fast requantization forms (and, on DSP cores, the units routine);
+                # general: MultiplyByQuantizedMultiplier in C (a left shift or a huge bound)
+                "requantization": "short" if layer.shift_only else "general",
+                "gates_in_range": bool(layer.gates_in_range),
                 "state_bytes": 3 * layer.hidden,
                 "macs_per_step": layer.macs,
             }

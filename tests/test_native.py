@@ -409,6 +409,13 @@ def test_scale_models_select_the_forms_they_are_for() -> None:
     assert raw.shift_only == 0 and any(shift > 0 for _, shift in raw.input_rq)
 
 
+def test_export_reports_the_requantization_path(tmp_path: Path) -> None:
+    """export --json says which path each LSTM layer takes, so a slow one is visible."""
+    for name, path in (("scaled", "short"), ("raw", "general")):
+        export = native.generate(read_model(model_zoo.tflite_path(name)), tmp_path / name)
+        assert export.as_dict()["layers"][0]["requantization"] == path
+
+
 @pytest.mark.parametrize("weights", ["int8", "int16"])
 @pytest.mark.parametrize("name", list(model_zoo.SCALE_CONFIGS))
 def test_scale_models_host_bit_exact(name: str, weights: str, generated, tflm_reference) -> None:
