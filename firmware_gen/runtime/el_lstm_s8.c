@@ -648,17 +648,19 @@ static void el_lstm_units_run(const el_lstm_s8_params *params, const el_lstm_inp
 #endif
 
 /* The gates, cell and hidden value of one unit with the short requantization forms, from
- * doubled accumulators (see el_mbqm_fast2()). sat is a constant at each call: 0 for layers
- * whose gate sides and sums provably stay in the int16 range (gates_in_range), where the
- * three saturations of a gate change nothing. */
+ * doubled accumulators (see el_mbqm_fast2()). sat and no_shift are constants at each call:
+ * sat 0 for layers whose gate sides and sums provably stay in the int16 range
+ * (gates_in_range), where the three saturations of a gate change nothing; no_shift 1 when a
+ * gate side has no right shift (el_mbqm_short()'s round_neg is then read per side). */
 EL_INLINE int32_t el_lstm_unit_fast(const el_lstm_short_rq *q, const int32_t accx[4],
-                                    const int32_t acch[4], int16_t *cell, int32_t sat)
+                                    const int32_t acch[4], int16_t *cell, int32_t sat,
+                                    int32_t no_shift)
 {
     int32_t gate[4];
     int32_t c;
     int32_t h;
 #define EL_LSTM_SIDE(acc, rq)                                                               \
-    el_mbqm_short((acc), (rq).multiplier, (rq).half, (rq).right, (rq).round_neg)
+    el_mbqm_short((acc), (rq).multiplier, (rq).half, (rq).right, no_shift ? (rq).round_neg : 1)
 #define EL_LSTM_GATE(g)                                                                     \
     do {                                                                                    \
         const int32_t sx = EL_LSTM_SIDE(accx[g], q->gate[g][0]);                            \
@@ -680,7 +682,8 @@ EL_INLINE int32_t el_lstm_unit_fast(const el_lstm_short_rq *q, const int32_t acc
         c = el_clamp(el_sat16(kept + added), q->cell_lo, q->cell_hi);
         *cell = (int16_t)c;
         h = el_tanh_s16_in32(c, q->tanh_multiplier, q->tanh_shift, q->tanh_round);
-        h = q->hidden_zero_point + EL_LSTM_SIDE(el_shl(h * go, 1), q->hidden);
+        h = q->hidden_zero_point + el_mbqm_fast2(el_shl(h * go, 1), q->hidden.multiplier,
+                                                 q->hidden.right, q->hidden.half);
         return el_sat8(h);
     }
 #undef EL_LSTM_SIDE
@@ -722,18 +725,32 @@ el_status el_lstm_s8_step(const el_lstm_s8_params *params, const int8_t *input, 
         return EL_STATUS_SUCCESS;
 #else
         const el_lstm_short_rq *q = params->short_rq;
+        int32_t g;
+        int32_t no_shift = 0;
+        for (g = 0; g < 4; g++) {
+            no_shift |= (q->gate[g][0].right == 0) | (q->gate[g][1].right == 0);
+        }
+        if (no_shift) {
+            /* saturating is exact with or without the gate range proof */
+            for (j = 0; j < params->hidden_size; j++, bias += 8) {
+                int32_t acc[8];
+                w = unit_dots(w, &in, bias, acc);
+                hidden[j] = (int8_t)el_lstm_unit_fast(q, acc, acc + 4, &cell[j], 1, 1);
+            }
+            return EL_STATUS_SUCCESS;
+        }
         if (q->saturate == 0) {
             for (j = 0; j < params->hidden_size; j++, bias += 8) {
                 int32_t acc[8];
                 w = unit_dots(w, &in, bias, acc);
-                hidden[j] = (int8_t)el_lstm_unit_fast(q, acc, acc + 4, &cell[j], 0);
+                hidden[j] = (int8_t)el_lstm_unit_fast(q, acc, acc + 4, &cell[j], 0, 0);
             }
             return EL_STATUS_SUCCESS;
         }
         for (j = 0; j < params->hidden_size; j++, bias += 8) {
             int32_t acc[8];
             w = unit_dots(w, &in, bias, acc);
-            hidden[j] = (int8_t)el_lstm_unit_fast(q, acc, acc + 4, &cell[j], 1);
+            hidden[j] = (int8_t)el_lstm_unit_fast(q, acc, acc + 4, &cell[j], 1, 0);
         }
         return EL_STATUS_SUCCESS;
 #endif
