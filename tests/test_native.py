@@ -274,12 +274,22 @@ def test_int16_layout_interleaves_two_words_per_gate() -> None:
     hidden=st.lists(st.integers(1, 12), min_size=1, max_size=2),
     head=st.sampled_from(["softmax", "regression", "relu-softmax"]),
     seed=st.integers(0, 1000),
+    calib_std=st.sampled_from([0.25, 1.0, 2.0, 8.0]),  # input scales: right, no and left shifts
 )
-def test_random_small_models(tmp_path_factory, timesteps, features, hidden, head, seed) -> None:
+def test_random_small_models(
+    tmp_path_factory, timesteps, features, hidden, head, seed, calib_std
+) -> None:
     from quantize.convert import convert_keras
 
     config = model_zoo.ZooConfig(
-        "random", timesteps, features, tuple(hidden), head=head, outputs=3, seed=seed
+        "random",
+        timesteps,
+        features,
+        tuple(hidden),
+        head=head,
+        outputs=3,
+        seed=seed,
+        calib_std=calib_std,
     )
     data = convert_keras(model_zoo.build_keras(config), model_zoo.calibration_data(config)).tflite
     out = tmp_path_factory.mktemp("native_random")

@@ -47,26 +47,10 @@ int32_t el_lstm_s8_buffer_size(const el_lstm_s8_params *params)
 #define EL_NOINLINE static
 #endif
 
-/* acc[g] = init[g] + dot(weights of gate g, input) for the four gates; returns the next
- * weights. */
-EL_INLINE const int32_t *el_lstm_gates_dot(const int32_t *w, const int32_t *in, int32_t groups,
-                                           const int32_t init[4], int32_t acc[4])
-{
-    int32_t a0 = init[0];
-    int32_t a1 = init[1];
-    int32_t a2 = init[2];
-    int32_t a3 = init[3];
-    const int32_t *const end = in + 2 * groups;
-#if EL_USE_DSP && defined(__GNUC__)
-    /* The loop below as the compiler would ideally emit it (post-indexed LDRD for the input
-     * pair and the four weight words), unrolled by two column groups; an odd count enters
-     * at the second half. groups >= 1. */
-    int32_t x0;
-    int32_t x1;
-    int32_t wa;
-    int32_t wb;
-    int32_t t = groups;
-#define EL_LSTM_GROUP_ASM                                                                   \
+/* The DSP loop's column group (16 MACs): the input pair with a post-indexed LDRD, then per
+ * gate int8 weights (one word, SXTB16 and SXTB16 ROR #8, two SMLAD; two LDRD for the four
+ * gates) or int16 weights (two words by LDRD, two SMLAD). */
+#define EL_LSTM_GROUP8_DSP                                                                  \
     "ldrd   %[x0], %[x1], [%[in]], #8\n\t"                                                  \
     "ldrd   %[wa], %[wb], [%[w]], #16\n\t"                                                  \
     "sxtb16 %[t], %[wa]\n\t"                                                                \
@@ -86,30 +70,20 @@ EL_INLINE const int32_t *el_lstm_gates_dot(const int32_t *w, const int32_t *in, 
     "smlad  %[a3], %[t], %[x0], %[a3]\n\t"                                                  \
     "sxtb16 %[wb], %[wb], ror #8\n\t"                                                       \
     "smlad  %[a3], %[wb], %[x1], %[a3]\n\t"
-    __asm__("tst    %[t], #1\n\t"
-            "bne    2f\n"
-            "1:\n\t" EL_LSTM_GROUP_ASM "2:\n\t" EL_LSTM_GROUP_ASM
-            "cmp    %[in], %[end]\n\t"
-            "bne    1b"
-            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [in] "+r"(in),
-              [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [wa] "=&r"(wa), [wb] "=&r"(wb),
-              [t] "+&r"(t)
-            : [end] "r"(end)
-            : "cc", "memory");
-#undef EL_LSTM_GROUP_ASM
-#elif EL_LSTM_V7M_ASM
-    /* The widened input read as int16 values (x0..x3 of a column group, LDRSH), each weight
-     * word unpacked with SXTB / SXTB ROR #8 / SXTB ROR #16 / ASR #24 (bytes w0, w2, w1, w3)
-     * into four MLA: 4 + 4 x 9 instructions per group of 16 MACs, unrolled by two groups
-     * like the DSP loop. The loop end is read from the stack (one LDR per two groups) so
-     * that 12 registers suffice, as at -O0 where r7 is the frame pointer. groups >= 1. */
-    int32_t x0;
-    int32_t x1;
-    int32_t x2;
-    int32_t x3;
-    int32_t wv;
-    int32_t t = groups;
-#define EL_LSTM_GATE_V7M(a)                                                                 \
+#define EL_LSTM_GATE16_DSP(a, off)                                                          \
+    "ldrd   %[wa], %[wb], " off "\n\t"                                                      \
+    "smlad  %[" a "], %[wa], %[x0], %[" a "]\n\t"                                           \
+    "smlad  %[" a "], %[wb], %[x1], %[" a "]\n\t"
+#define EL_LSTM_GROUP16_DSP                                                                 \
+    "ldrd   %[x0], %[x1], [%[in]], #8\n\t"                                                  \
+    EL_LSTM_GATE16_DSP("a0", "[%[w]], #32") EL_LSTM_GATE16_DSP("a1", "[%[w], #-24]")        \
+    EL_LSTM_GATE16_DSP("a2", "[%[w], #-16]") EL_LSTM_GATE16_DSP("a3", "[%[w], #-8]")
+
+/* The Armv7-M loop's column group: the widened input read as int16 values (x0..x3, LDRSH),
+ * then per gate an int8 word unpacked with SXTB / SXTB ROR #8 / SXTB ROR #16 / ASR #24 (bytes
+ * w0, w2, w1, w3) into four MLA, or four int16 weights by LDRSH into four MLA (the first
+ * load post-increments the weights by the group's 32 bytes, the others address back). */
+#define EL_LSTM_GATE8_V7M(a)                                                                \
     "ldr    %[wv], [%[w]], #4\n\t"                                                           \
     "sxtb   %[t], %[wv]\n\t"                                                                 \
     "mla    %[" a "], %[t], %[x0], %[" a "]\n\t"                                             \
@@ -119,98 +93,6 @@ EL_INLINE const int32_t *el_lstm_gates_dot(const int32_t *w, const int32_t *in, 
     "mla    %[" a "], %[t], %[x1], %[" a "]\n\t"                                             \
     "asr    %[wv], %[wv], #24\n\t"                                                           \
     "mla    %[" a "], %[wv], %[x3], %[" a "]\n\t"
-#define EL_LSTM_GROUP_V7M                                                                   \
-    "ldrsh  %[x0], [%[in]], #8\n\t"                                                          \
-    "ldrsh  %[x1], [%[in], #-6]\n\t"                                                         \
-    "ldrsh  %[x2], [%[in], #-4]\n\t"                                                         \
-    "ldrsh  %[x3], [%[in], #-2]\n\t"                                                         \
-    EL_LSTM_GATE_V7M("a0") EL_LSTM_GATE_V7M("a1") EL_LSTM_GATE_V7M("a2") EL_LSTM_GATE_V7M("a3")
-    __asm__("tst    %[t], #1\n\t"
-            "bne    2f\n"
-            "1:\n\t" EL_LSTM_GROUP_V7M "2:\n\t" EL_LSTM_GROUP_V7M
-            "ldr    %[t], %[end]\n\t"
-            "cmp    %[in], %[t]\n\t"
-            "bne    1b"
-            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [in] "+r"(in),
-              [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [x3] "=&r"(x3),
-              [wv] "=&r"(wv), [t] "+&r"(t)
-            : [end] "m"(end)
-            : "cc", "memory");
-#undef EL_LSTM_GROUP_V7M
-#undef EL_LSTM_GATE_V7M
-#else
-    while (in != end) {
-        const int32_t x01 = in[0];
-        const int32_t x23 = in[1];
-        in += 2;
-        a0 = el_mac4(a0, w[0], x01, x23);
-        a1 = el_mac4(a1, w[1], x01, x23);
-        a2 = el_mac4(a2, w[2], x01, x23);
-        a3 = el_mac4(a3, w[3], x01, x23);
-        w += 4;
-    }
-#endif
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
-    return w;
-}
-
-/* el_lstm_gates_dot() for weights stored as int16 pairs (weight_bits 16): two words per gate
- * and column group, each multiplied with an input pair as it is. */
-EL_INLINE const int32_t *el_lstm_gates_dot16(const int32_t *w, const int32_t *in, int32_t groups,
-                                             const int32_t init[4], int32_t acc[4])
-{
-    int32_t a0 = init[0];
-    int32_t a1 = init[1];
-    int32_t a2 = init[2];
-    int32_t a3 = init[3];
-    const int32_t *const end = in + 2 * groups;
-#if EL_USE_DSP && defined(__GNUC__)
-    /* Per column group one LDRD of the input pair, four LDRD of weights and eight SMLAD:
-     * 13 instructions for 16 MACs, unrolled by two groups like the int8 loop. groups >= 1. */
-    int32_t x0;
-    int32_t x1;
-    int32_t wa;
-    int32_t wb;
-    int32_t t = groups;
-#define EL_LSTM_GROUP16_ASM                                                                 \
-    "ldrd   %[x0], %[x1], [%[in]], #8\n\t"                                                  \
-    "ldrd   %[wa], %[wb], [%[w]], #32\n\t"                                                  \
-    "smlad  %[a0], %[wa], %[x0], %[a0]\n\t"                                                 \
-    "smlad  %[a0], %[wb], %[x1], %[a0]\n\t"                                                 \
-    "ldrd   %[wa], %[wb], [%[w], #-24]\n\t"                                                 \
-    "smlad  %[a1], %[wa], %[x0], %[a1]\n\t"                                                 \
-    "smlad  %[a1], %[wb], %[x1], %[a1]\n\t"                                                 \
-    "ldrd   %[wa], %[wb], [%[w], #-16]\n\t"                                                 \
-    "smlad  %[a2], %[wa], %[x0], %[a2]\n\t"                                                 \
-    "smlad  %[a2], %[wb], %[x1], %[a2]\n\t"                                                 \
-    "ldrd   %[wa], %[wb], [%[w], #-8]\n\t"                                                  \
-    "smlad  %[a3], %[wa], %[x0], %[a3]\n\t"                                                 \
-    "smlad  %[a3], %[wb], %[x1], %[a3]\n\t"
-    __asm__("tst    %[t], #1\n\t"
-            "bne    2f\n"
-            "1:\n\t" EL_LSTM_GROUP16_ASM "2:\n\t" EL_LSTM_GROUP16_ASM
-            "cmp    %[in], %[end]\n\t"
-            "bne    1b"
-            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [in] "+r"(in),
-              [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [wa] "=&r"(wa), [wb] "=&r"(wb),
-              [t] "+&r"(t)
-            : [end] "r"(end)
-            : "cc", "memory");
-#undef EL_LSTM_GROUP16_ASM
-#elif EL_LSTM_V7M_ASM
-    /* Without the DSP extension every weight is one LDRSH and one MLA against the input
-     * values of the group (four LDRSH, shared by the gates): 36 instructions for 16 MACs
-     * instead of 40 with int8 words. The first load of a group post-increments the weights
-     * by the group's 32 bytes; the others address back from there. groups >= 1. */
-    int32_t x0;
-    int32_t x1;
-    int32_t x2;
-    int32_t x3;
-    int32_t wv;
-    int32_t t = groups;
 #define EL_LSTM_GATE16_V7M(a, o0, o1, o2, o3)                                               \
     "ldrsh  %[wv], " o0 "\n\t"                                                               \
     "mla    %[" a "], %[wv], %[x0], %[" a "]\n\t"                                             \
@@ -220,38 +102,98 @@ EL_INLINE const int32_t *el_lstm_gates_dot16(const int32_t *w, const int32_t *in
     "mla    %[" a "], %[wv], %[x2], %[" a "]\n\t"                                             \
     "ldrsh  %[wv], " o3 "\n\t"                                                               \
     "mla    %[" a "], %[wv], %[x3], %[" a "]\n\t"
-#define EL_LSTM_GROUP16_V7M                                                                 \
+#define EL_LSTM_INPUT_V7M                                                                   \
     "ldrsh  %[x0], [%[in]], #8\n\t"                                                          \
     "ldrsh  %[x1], [%[in], #-6]\n\t"                                                         \
     "ldrsh  %[x2], [%[in], #-4]\n\t"                                                         \
-    "ldrsh  %[x3], [%[in], #-2]\n\t"                                                         \
+    "ldrsh  %[x3], [%[in], #-2]\n\t"
+#define EL_LSTM_GROUP8_V7M                                                                  \
+    EL_LSTM_INPUT_V7M EL_LSTM_GATE8_V7M("a0") EL_LSTM_GATE8_V7M("a1")                       \
+    EL_LSTM_GATE8_V7M("a2") EL_LSTM_GATE8_V7M("a3")
+#define EL_LSTM_GROUP16_V7M                                                                 \
+    EL_LSTM_INPUT_V7M                                                                       \
     EL_LSTM_GATE16_V7M("a0", "[%[w]], #32", "[%[w], #-30]", "[%[w], #-28]", "[%[w], #-26]")  \
     EL_LSTM_GATE16_V7M("a1", "[%[w], #-24]", "[%[w], #-22]", "[%[w], #-20]", "[%[w], #-18]") \
     EL_LSTM_GATE16_V7M("a2", "[%[w], #-16]", "[%[w], #-14]", "[%[w], #-12]", "[%[w], #-10]") \
     EL_LSTM_GATE16_V7M("a3", "[%[w], #-8]", "[%[w], #-6]", "[%[w], #-4]", "[%[w], #-2]")
-    __asm__("tst    %[t], #1\n\t"
-            "bne    2f\n"
-            "1:\n\t" EL_LSTM_GROUP16_V7M "2:\n\t" EL_LSTM_GROUP16_V7M
-            "ldr    %[t], %[end]\n\t"
-            "cmp    %[in], %[t]\n\t"
-            "bne    1b"
-            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [in] "+r"(in),
-              [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [x3] "=&r"(x3),
-              [wv] "=&r"(wv), [t] "+&r"(t)
-            : [end] "m"(end)
-            : "cc", "memory");
-#undef EL_LSTM_GROUP16_V7M
-#undef EL_LSTM_GATE16_V7M
+
+/* Two column groups per pass; an odd count enters at the second (tests t's bit 0). The DSP
+ * loop keeps its end in a register; the Armv7-M loop reads it from the stack (one LDR per
+ * two groups) so that 12 registers suffice, as at -O0 where r7 is the frame pointer. Both
+ * declare a memory clobber rather than memory operands, which would take registers at -O0. */
+#define EL_LSTM_LOOP_DSP(group)                                                             \
+    __asm__("tst    %[t], #1\n\t"                                                           \
+            "bne    2f\n"                                                                   \
+            "1:\n\t" group "2:\n\t" group "cmp    %[in], %[end]\n\t"                        \
+            "bne    1b"                                                                     \
+            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [in] "+r"(in),    \
+              [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [wa] "=&r"(wa), [wb] "=&r"(wb),  \
+              [t] "+&r"(t)                                                                  \
+            : [end] "r"(end)                                                                \
+            : "cc", "memory")
+#define EL_LSTM_LOOP_V7M(group)                                                             \
+    __asm__("tst    %[t], #1\n\t"                                                           \
+            "bne    2f\n"                                                                   \
+            "1:\n\t" group "2:\n\t" group "ldr    %[t], %[end]\n\t"                         \
+            "cmp    %[in], %[t]\n\t"                                                        \
+            "bne    1b"                                                                     \
+            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [in] "+r"(in),    \
+              [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [x3] "=&r"(x3),  \
+              [wv] "=&r"(wv), [t] "+&r"(t)                                                  \
+            : [end] "m"(end)                                                                \
+            : "cc", "memory")
+
+/* acc[g] = init[g] + dot(weights of gate g, input) for the four gates; returns the next
+ * weights. wide (a constant at each call) selects the int16 weight storage. groups >= 1. */
+EL_INLINE const int32_t *el_lstm_gates_dot(const int32_t *w, const int32_t *in, int32_t groups,
+                                           const int32_t init[4], int32_t acc[4], int32_t wide)
+{
+    int32_t a0 = init[0];
+    int32_t a1 = init[1];
+    int32_t a2 = init[2];
+    int32_t a3 = init[3];
+    const int32_t *const end = in + 2 * groups;
+#if EL_USE_DSP && defined(__GNUC__)
+    int32_t x0;
+    int32_t x1;
+    int32_t wa;
+    int32_t wb;
+    int32_t t = groups;
+    if (wide) {
+        EL_LSTM_LOOP_DSP(EL_LSTM_GROUP16_DSP);
+    } else {
+        EL_LSTM_LOOP_DSP(EL_LSTM_GROUP8_DSP);
+    }
+#elif EL_LSTM_V7M_ASM
+    int32_t x0;
+    int32_t x1;
+    int32_t x2;
+    int32_t x3;
+    int32_t wv;
+    int32_t t = groups;
+    if (wide) {
+        EL_LSTM_LOOP_V7M(EL_LSTM_GROUP16_V7M);
+    } else {
+        EL_LSTM_LOOP_V7M(EL_LSTM_GROUP8_V7M);
+    }
 #else
     while (in != end) {
         const int32_t x01 = in[0];
         const int32_t x23 = in[1];
         in += 2;
-        a0 = el_mac2_s16(el_mac2_s16(a0, w[0], x01), w[1], x23);
-        a1 = el_mac2_s16(el_mac2_s16(a1, w[2], x01), w[3], x23);
-        a2 = el_mac2_s16(el_mac2_s16(a2, w[4], x01), w[5], x23);
-        a3 = el_mac2_s16(el_mac2_s16(a3, w[6], x01), w[7], x23);
-        w += 8;
+        if (wide) {
+            a0 = el_mac2_s16(el_mac2_s16(a0, w[0], x01), w[1], x23);
+            a1 = el_mac2_s16(el_mac2_s16(a1, w[2], x01), w[3], x23);
+            a2 = el_mac2_s16(el_mac2_s16(a2, w[4], x01), w[5], x23);
+            a3 = el_mac2_s16(el_mac2_s16(a3, w[6], x01), w[7], x23);
+            w += 8;
+        } else {
+            a0 = el_mac4(a0, w[0], x01, x23);
+            a1 = el_mac4(a1, w[1], x01, x23);
+            a2 = el_mac4(a2, w[2], x01, x23);
+            a3 = el_mac4(a3, w[3], x01, x23);
+            w += 4;
+        }
     }
 #endif
     acc[0] = a0;
@@ -274,16 +216,16 @@ typedef struct {
 EL_NOINLINE const int32_t *el_lstm_unit_dots(const int32_t *w, const el_lstm_inputs *in,
                                              const int32_t *bias, int32_t acc[8])
 {
-    w = el_lstm_gates_dot(w, in->x, in->x_groups, bias, acc);
-    return el_lstm_gates_dot(w, in->h, in->h_groups, bias + 4, acc + 4);
+    w = el_lstm_gates_dot(w, in->x, in->x_groups, bias, acc, 0);
+    return el_lstm_gates_dot(w, in->h, in->h_groups, bias + 4, acc + 4, 0);
 }
 
 /* el_lstm_unit_dots() for weights stored as int16 pairs. */
 EL_NOINLINE const int32_t *el_lstm_unit_dots16(const int32_t *w, const el_lstm_inputs *in,
                                                const int32_t *bias, int32_t acc[8])
 {
-    w = el_lstm_gates_dot16(w, in->x, in->x_groups, bias, acc);
-    return el_lstm_gates_dot16(w, in->h, in->h_groups, bias + 4, acc + 4);
+    w = el_lstm_gates_dot(w, in->x, in->x_groups, bias, acc, 1);
+    return el_lstm_gates_dot(w, in->h, in->h_groups, bias + 4, acc + 4, 1);
 }
 
 typedef const int32_t *(*el_lstm_unit_dots_fn)(const int32_t *w, const el_lstm_inputs *in,
