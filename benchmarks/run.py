@@ -449,6 +449,14 @@ def engine_code_bytes(project_dir: Path, elf: Path) -> int:
 # --- targets and report ----------------------------------------------------------------------
 
 
+def uncommitted_note(result: dict[str, Any]) -> list[str]:
+    """The lines a results table ends with when the measured tree had uncommitted edits."""
+    edits = result["source"].get("uncommitted")
+    if not edits:
+        return []
+    return ["", "Measured with uncommitted edits in: " + ", ".join(f"`{f}`" for f in edits) + "."]
+
+
 def check_targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each stated target against the measured numbers: one verdict per applicable row."""
     verdicts: list[dict[str, Any]] = []
@@ -599,14 +607,7 @@ def markdown(result: dict[str, Any]) -> str:
             f"{result['convert_s'].get(name, 0):.1f} | {row['export_build_s']:.1f} | {rate} | "
             f"{result.get('reference_samples_per_s', {}).get(name, '-')} |"
         )
-    source = result["source"]
-    if source.get("uncommitted"):
-        lines += [
-            "",
-            "Measured with uncommitted edits in: "
-            + ", ".join(f"`{f}`" for f in source["uncommitted"])
-            + ".",
-        ]
+    lines += uncommitted_note(result)
     failed: dict[str, list[str]] = {}
     for failure in result["failures"]:
         errors = [ln for ln in failure["error"].splitlines() if "error:" in ln]
@@ -713,14 +714,7 @@ def tflm_markdown(result: dict[str, Any]) -> str:
         errors = [ln for ln in failure["error"].splitlines() if "error" in ln.lower()]
         reason = (errors or failure["error"].strip().splitlines() or ["?"])[0].strip()
         lines += ["", f"FAILED: {failure['model']} on {failure['variant']}: `{reason}`"]
-    source = result["source"]
-    if source.get("uncommitted"):
-        lines += [
-            "",
-            "Measured with uncommitted edits in: "
-            + ", ".join(f"`{f}`" for f in source["uncommitted"])
-            + ".",
-        ]
+    lines += uncommitted_note(result)
     return "\n".join(lines) + "\n"
 
 
