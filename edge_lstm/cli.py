@@ -9,11 +9,12 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+from typing import NoReturn
 
 import click
 
 from edge_lstm import __version__
-from edge_lstm.errors import EdgeLstmError
+from edge_lstm.errors import EXIT_BAD_INPUT, EdgeLstmError
 
 # command name -> "module:attribute" of its click.Command
 COMMANDS: dict[str, str] = {
@@ -43,16 +44,28 @@ class LazyGroup(click.Group):
         return getattr(importlib.import_module(module_name), attr)
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
+        """The one place where errors become exit codes: every package raises subclasses of
+        EdgeLstmError, which carry their code. Anything else is a bug and keeps its traceback,
+        except an OSError on a named path (a folder that cannot be created, a disk that is full):
+        that names the path the user gave, so it is bad input, not a bug.
+        """
         try:
             return super().invoke(ctx)
-        except Exception as exc:
-            # Domain errors of every package carry their exit code; anything else is a bug and
-            # keeps its traceback.
-            code = getattr(type(exc), "exit_code", None)
-            if not isinstance(exc, EdgeLstmError) and not isinstance(code, int):
+        except EdgeLstmError as exc:
+            _fail(str(exc), exc.exit_code)
+        except OSError as exc:
+            if exc.filename is None:
                 raise
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(code)
+            _fail(f"{exc.filename}: {exc.strerror or exc}", EXIT_BAD_INPUT)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    """``error: <first line>`` on stderr; further lines (a compiler's output) follow indented."""
+    first, *rest = (message.strip() or "failed").splitlines()
+    click.echo(f"error: {first}", err=True)
+    for line in rest:
+        click.echo(f"  {line}", err=True)
+    sys.exit(code)
 
 
 def _module_exists(target: str) -> bool:

@@ -11,15 +11,17 @@ Formats (docs/data.md):
 from __future__ import annotations
 
 import csv
+import io
 import os
 import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from edge_lstm.errors import BadInputError
+from edge_lstm.errors import TF_INSTALL_HINT, BadInputError, MissingToolError
 
 BUILTIN_DATASETS = ("digits", "sine")
 
@@ -67,8 +69,11 @@ def _load_npz(path: Path) -> Dataset:
 
 
 def _load_csv(path: Path) -> Dataset:
-    with path.open(newline="") as handle:
-        rows = list(csv.reader(handle))
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise BadInputError(f"{path} is not a readable .csv file ({type(exc).__name__})") from None
     if len(rows) < 2:
         raise BadInputError(f"{path} needs a header row and at least one sample row")
     header = [name.strip() for name in rows[0]]
@@ -146,13 +151,16 @@ def validate(x: np.ndarray, y: np.ndarray | None, source: str) -> Dataset:
     return Dataset(x, y, source)
 
 
-def quantize_input(x: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
-    """float -> int8 the way the user's firmware must: round half away from zero, saturate."""
+def model_input(x: np.ndarray, tensor: Any) -> np.ndarray:
+    """The int8 inputs of a model: int8 data as it is, float data through the reference's
+    quantization (``quantize.reference.quantize_input``, the one definition every caller uses,
+    so the host reference, validation and the reports never quantize differently).
+    """
     if x.dtype == np.int8:
         return x
-    scaled = x.astype(np.float64) / float(scale)
-    rounded = np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)
-    return np.clip(rounded + zero_point, -128, 127).astype(np.int8)
+    from quantize.reference import quantize_input
+
+    return quantize_input(x, tensor)
 
 
 def check_shape(dataset: Dataset, timesteps: int, features: int, what: str = "data") -> None:
@@ -166,7 +174,13 @@ def check_shape(dataset: Dataset, timesteps: int, features: int, what: str = "da
 def builtin_dataset(name: str, seed: int = 0) -> tuple[Dataset, Dataset]:
     """(train, test) of a dataset that ships with a package or is generated: nothing downloads."""
     if name == "digits":
-        from sklearn.datasets import load_digits
+        try:
+            from sklearn.datasets import load_digits
+        except ImportError:
+            raise MissingToolError(
+                f"the digits dataset comes with scikit-learn, which is not installed: "
+                f"{TF_INSTALL_HINT}"
+            ) from None
 
         digits = load_digits()
         x = (digits.images / 16.0).astype(np.float32)  # [N, 8, 8]: rows as time steps
@@ -202,28 +216,52 @@ def _sine_forecast(seed: int, count: int = 1500, steps: int = 32) -> tuple[np.nd
     return x, y
 
 
+def check_output_file(path: str | Path, what: str = "-o") -> Path:
+    """Refuse, before any work, an output path that cannot become a regular file.
+
+    A folder or a device (/dev/null) at the path, or a file where a parent folder should be,
+    would otherwise fail only at the end, or (a device, as root) be replaced by a file.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_file():
+        raise BadInputError(f"{what} {path} exists and is not a regular file; give a file path")
+    parent = next((p for p in path.parents if p.exists()), Path("."))
+    if not parent.is_dir():
+        raise BadInputError(f"{what} {path}: {parent} is a file, not a folder")
+    return path
+
+
+def check_output_folder(path: str | Path, what: str) -> Path:
+    """Refuse, before any work, a folder path that is a file or lies under one."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise BadInputError(f"{what} {path} exists and is not a folder; give a folder path")
+    parent = next((p for p in path.parents if p.exists()), Path("."))
+    if not parent.is_dir():
+        raise BadInputError(f"{what} {path}: {parent} is a file, not a folder")
+    return path
+
+
 def save_npz(path: str | Path, **arrays: np.ndarray) -> None:
     """Write an .npz atomically: a crash never leaves a half-written file behind."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".npz")
-    os.close(fd)
-    try:
-        np.savez(tmp, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    write_atomic(path, buffer.getvalue())
 
 
 def write_atomic(path: str | Path, data: bytes | str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    """Write a file through a temporary file and a rename: never half-written, never a device
+    replaced; a path that cannot be written is bad input, named with the reason."""
+    path = check_output_file(path, "output")
+    tmp: str | None = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
         with os.fdopen(fd, "wb") as handle:
             handle.write(data.encode() if isinstance(data, str) else data)
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    except OSError as exc:
+        raise BadInputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)

@@ -6,14 +6,8 @@ import numpy as np
 
 
 def reference_outputs(tflite: bytes, x_int8: np.ndarray, activations: str = "tflm") -> np.ndarray:
-    """The numpy reference (no TensorFlow, no TFLM), state reset per sequence.
-
-    Falls back to the TFLM host runtime only while the reference module is unavailable.
-    """
-    try:
-        from quantize.reference import run_reference
-    except ImportError:
-        return tflm_outputs(tflite, x_int8)
+    """The numpy reference (no TensorFlow, no TFLM), state reset per sequence."""
+    from quantize.reference import run_reference
     from quantize.tflite_ir import parse_model
 
     return run_reference(parse_model(tflite), x_int8, activations=activations)

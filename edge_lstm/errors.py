@@ -1,28 +1,32 @@
-"""Exit codes and the error types that the CLI turns into them.
+"""The error types and exit codes of the command line, as ``edge_lstm`` code imports them.
 
-Every failure a user can cause or meet is raised as one of these, with a message that says what
-is wrong and what to do; the CLI prints it on one line and exits with the code, no traceback.
+They are defined once, in the neutral module ``edge_lstm_errors`` (which quantize, firmware_gen
+and targets import too, see its docstring); this module re-exports them so that ``edge_lstm``
+code keeps one import path.
 """
 
 from __future__ import annotations
 
-EXIT_OK = 0
-EXIT_MISMATCH = 1  # a device output differs from the reference, or an accuracy check failed
-EXIT_BAD_INPUT = 2  # bad input file, unsupported model, usage error
-EXIT_MISSING_TOOL = 3  # toolchain, emulator, probe or device missing
+from edge_lstm_errors import (
+    EXIT_BAD_INPUT,
+    EXIT_MISMATCH,
+    EXIT_MISSING_TOOL,
+    EXIT_OK,
+    TF_INSTALL_HINT,
+    BadInputError,
+    EdgeLstmError,
+    MismatchError,
+    MissingToolError,
+)
 
-
-class EdgeLstmError(Exception):
-    exit_code = EXIT_BAD_INPUT
-
-
-class BadInputError(EdgeLstmError):
-    exit_code = EXIT_BAD_INPUT
-
-
-class MismatchError(EdgeLstmError):
-    exit_code = EXIT_MISMATCH
-
-
-class MissingToolError(EdgeLstmError):
-    exit_code = EXIT_MISSING_TOOL
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_MISMATCH",
+    "EXIT_MISSING_TOOL",
+    "EXIT_OK",
+    "TF_INSTALL_HINT",
+    "BadInputError",
+    "EdgeLstmError",
+    "MismatchError",
+    "MissingToolError",
+]

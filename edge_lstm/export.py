@@ -10,7 +10,6 @@ same sources.
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -19,6 +18,8 @@ from typing import Any
 
 from edge_lstm import __version__
 from edge_lstm.errors import BadInputError
+from targets.errors import ManifestError
+from targets.manifest import has_manifest, read_manifest, write_manifest
 
 RUNTIMES = ("native", "tflm")
 WEIGHT_STORAGE = ("int8", "int16")  # the native engine's LSTM weight storage
@@ -35,6 +36,7 @@ class ExportResult:
     ram_bytes: int  # state + scratch (+ arena) + stack estimate
     details: dict[str, Any] = field(default_factory=dict)
     format: str = "make"
+    replaced_build: bool = False  # an earlier export's build/ was deleted with it
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -64,7 +66,14 @@ def export_project(
     tflm_dir: Path | None = None,
     fmt: str = "make",
     weight_storage: str = "int8",
+    force: bool = False,
 ) -> ExportResult:
+    """Write the firmware folder ``out_dir``, replacing it only when that is safe or forced.
+
+    An existing folder is replaced when edge-lstm wrote it (it holds edge_lstm.json) or it is
+    empty; any other non-empty folder is the user's and is refused without ``force``. Files and
+    devices are never replaced. Every check runs before anything is written.
+    """
     from edge_lstm.harness.cgen import write_c_header
     from edge_lstm.project_formats import check_format
     from quantize.tflite_ir import read_model
@@ -82,16 +91,22 @@ def export_project(
             f"--weights {weight_storage} is a native-engine option; TFLM reads the .tflite "
             "weights as they are (drop --weights or use --runtime native)"
         )
+    if runtime == "tflm" and tflm_dir is not None and not Path(tflm_dir).is_dir():
+        raise BadInputError(
+            f"--tflm-dir {tflm_dir} (or $EDGE_LSTM_TFLM_DIR) is not a folder: give a TFLite "
+            "Micro source tree (docs/tflm.md), or leave it out"
+        )
     board = get_board(board_name)
     check_format(fmt, runtime, board.name)
-    model = read_model(model_path)
     out_dir = Path(out_dir)
-    if out_dir.exists() and not (out_dir / "edge_lstm.json").exists() and any(out_dir.iterdir()):
-        raise BadInputError(
-            f"{out_dir} exists and is not an edge-lstm firmware folder; choose an empty or new -o"
-        )
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    replaced_build = check_output_folder(out_dir, force)
+    model = read_model(model_path)
+    created = _make_parents(out_dir.parent)
+    try:
+        work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    except OSError as exc:
+        _remove_created(created)
+        raise BadInputError(f"cannot write into {out_dir.parent}: {exc.strerror}") from None
     try:
         details: dict[str, Any]
         if runtime == "native":
@@ -129,15 +144,14 @@ def export_project(
         }
         if runtime == "native":
             meta["weight_storage"] = weight_storage
-        (work / "edge_lstm.json").write_text(json.dumps(meta, indent=2) + "\n")
+        write_manifest(work, meta)
         add_board_support(work, board)
         if fmt != "make":
             _apply_format(work, fmt, board, Path(model_path), model.sha256)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        work.rename(out_dir)
+        _move_into_place(work, out_dir)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
+        _remove_created(created)
         raise
     return ExportResult(
         out_dir=out_dir,
@@ -148,7 +162,82 @@ def export_project(
         ram_bytes=ram,
         details=details,
         format=fmt,
+        replaced_build=replaced_build,
     )
+
+
+def check_output_folder(out_dir: Path, force: bool = False) -> bool:
+    """Refuse an -o that export must not replace; True when it replaces an export's build/.
+
+    edge-lstm recognizes its own folders by edge_lstm.json: replacing one is a re-export, which
+    the user expects; a non-empty folder without it holds someone's files, which only --force
+    may delete. A file or a device at -o is never deleted, not even with --force.
+    """
+    if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
+        raise BadInputError(
+            f"-o {out_dir} exists and is not a folder; remove it or choose another -o"
+        )
+    parent = next((p for p in out_dir.parents if p.exists()), Path("."))
+    if not parent.is_dir():
+        raise BadInputError(f"-o {out_dir}: {parent} is a file, not a folder; choose another -o")
+    if not out_dir.exists():
+        return False
+    try:
+        entries = list(out_dir.iterdir())
+    except OSError as exc:
+        raise BadInputError(f"-o {out_dir}: cannot read the folder ({exc.strerror})") from None
+    if not entries:
+        return False
+    if force:
+        return (out_dir / "build").is_dir()
+    if not has_manifest(out_dir):
+        raise BadInputError(
+            f"-o {out_dir} is a non-empty folder that edge-lstm did not write (no "
+            f"edge_lstm.json); choose a new or empty folder, or pass --force to replace it"
+        )
+    try:
+        read_manifest(out_dir)
+    except ManifestError:
+        raise BadInputError(
+            f"-o {out_dir}: its edge_lstm.json is broken, so it may not be an edge-lstm export; "
+            "pass --force to replace the folder, or choose another -o"
+        ) from None
+    return (out_dir / "build").is_dir()
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents; the ones created, so a failure can undo them."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _remove_created(missing)
+        raise BadInputError(f"cannot create {folder}: {exc.strerror}") from None
+    return missing
+
+
+def _remove_created(created: list[Path]) -> None:
+    for folder in created:  # deepest first
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
+
+
+def _move_into_place(work: Path, out_dir: Path) -> None:
+    """Swap the finished folder in with renames, so ``out_dir`` is never half-written."""
+    if not out_dir.exists():
+        work.rename(out_dir)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))
+    old.rmdir()
+    out_dir.rename(old)
+    try:
+        work.rename(out_dir)
+    except BaseException:
+        old.rename(out_dir)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _apply_format(work: Path, fmt: str, board: Any, model_path: Path, sha256: str) -> None:
@@ -162,11 +251,10 @@ def _apply_format(work: Path, fmt: str, board: Any, model_path: Path, sha256: st
         project_formats.to_platformio(work, board, name)
     elif fmt == "arduino":
         project_formats.to_arduino(work, name, model_path.name, sha256)
-    meta_path = work / "edge_lstm.json"
-    meta = json.loads(meta_path.read_text())
+    meta = read_manifest(work).data
     meta["format"] = fmt
     if fmt == "arduino":
         # The Arduino core, not a board file, supplies start-up and the serial port.
         meta.pop("board", None)
         meta["library"] = name
-    meta_path.write_text(json.dumps(meta, indent=2) + "\n")
+    write_manifest(work, meta)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from edge_lstm.data import load_data, quantize_input, write_atomic
+from edge_lstm.data import check_output_folder, load_data, model_input, write_atomic
 
 
 @dataclass
@@ -70,13 +70,14 @@ def run_pipeline(
 
     stages = stages or Stages(echo, total=4)
     board = get_board(board_name)
-    work_dir.mkdir(parents=True, exist_ok=True)
+    check_output_folder(work_dir, "--work")
     calib = load_data(calib_path)
     test = load_data(test_path).take(limit)
 
     with stages.stage("quantize"):
         keras_model = load_keras_model(keras_path)
         converted = convert_keras(keras_model, calib.x)
+        work_dir.mkdir(parents=True, exist_ok=True)
         model_path = work_dir / "model.tflite"
         write_atomic(model_path, converted.tflite)
         ir = parse_model(converted.tflite)
@@ -97,7 +98,7 @@ def run_pipeline(
                 model_path, test, ports, float_outputs=y_float, progress=progress
             )
     doc = report.to_json()
-    x_int8 = quantize_input(test.x, ir.input.scale, ir.input.zero_point)
+    x_int8 = model_input(test.x, ir.input)
     from edge_lstm.engines import reference_outputs
 
     host_int8 = reference_outputs(converted.tflite, x_int8)

@@ -38,7 +38,6 @@ PLOT_FILES = (
     "activations.png",
     "memory.png",
     "stages.png",
-    "cycles_per_layer.png",
 )
 
 # Scatter plots of more points than this are subsampled: the picture does not change, the time
@@ -317,10 +316,6 @@ def draw_plots(
         add("memory.png", lambda p: plot_memory(p, summary["memory"]))
     if summary.get("stages"):
         add("stages.png", lambda p: plot_stages(p, summary["stages"]))
-    if summary.get("cycles_per_layer"):
-        unit = _cycle_unit(summary.get("validate") or {})
-        add("cycles_per_layer.png",
-            lambda p: plot_cycles_per_layer(p, summary["cycles_per_layer"], unit))  # fmt: skip
     return plots
 
 
@@ -479,17 +474,14 @@ def plot_confusion(
 
 
 @functools.lru_cache(maxsize=1)
-def activation_errors() -> dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] | None:
+def activation_errors() -> dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]:
     """{variant: {"sigmoid"|"tanh": (real input, error in output LSB)}} over every int16 input.
 
-    None when this version of ``quantize.activations`` lacks the functions: the plot is then left
-    out rather than failing a report whose other parts are fine. The result depends on no model,
-    so it is computed once per process; the arrays are read-only because they are shared.
+    The result depends on no model, so it is computed once per process; the arrays are
+    read-only because they are shared.
     """
-    try:
-        from quantize.activations import VARIANTS, lstm_activations
-    except ImportError:
-        return None
+    from quantize.activations import VARIANTS, lstm_activations
+
     x = np.arange(-32768, 32768, dtype=np.int64)
     real = x / 4096.0  # gate pre-activations are Q3.12
     exact = {"sigmoid": 1.0 / (1.0 + np.exp(-real)), "tanh": np.tanh(real)}
@@ -548,11 +540,8 @@ def activations_figure(
     return fig
 
 
-def plot_activation_error(path: Path) -> list[str] | None:
-    errors = activation_errors()
-    if not errors:
-        return None
-    fig = activations_figure(errors)
+def plot_activation_error(path: Path) -> list[str]:
+    fig = activations_figure(activation_errors())
     _save(fig, path)
     return legend_labels(fig)
 
@@ -647,27 +636,5 @@ def stages_figure(stages: Sequence[Mapping[str, Any]]) -> Figure:
 
 def plot_stages(path: Path, stages: Sequence[Mapping[str, Any]]) -> list[str]:
     fig = stages_figure(stages)
-    _save(fig, path)
-    return _bar_names(fig)
-
-
-def _layer_items(cycles_per_layer: Any) -> list[tuple[str, float]]:
-    """Accepts {layer: cycles} or [{"name": ..., "cycles": ...}]."""
-    if isinstance(cycles_per_layer, Mapping):
-        return [(str(k), float(v)) for k, v in cycles_per_layer.items()]
-    items = []
-    for index, entry in enumerate(cycles_per_layer):
-        if isinstance(entry, Mapping):
-            name = str(entry.get("name", index))
-            value = entry.get("cycles", entry.get("median", 0))
-            items.append((name, float(value or 0)))
-        else:
-            items.append((str(index), float(entry)))
-    return items
-
-
-def plot_cycles_per_layer(path: Path, cycles_per_layer: Any, unit: str = "cycles") -> list[str]:
-    items = _layer_items(cycles_per_layer)
-    fig = _bars_figure(items, f"{unit} per inference", f"{unit} per layer", ",.0f")
     _save(fig, path)
     return _bar_names(fig)

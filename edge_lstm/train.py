@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from edge_lstm.data import Dataset, builtin_dataset, load_data, save_npz
+from edge_lstm.data import Dataset, builtin_dataset, check_output_file, load_data, save_npz
 from edge_lstm.errors import BadInputError
 
 
@@ -84,13 +84,15 @@ def train(
 ) -> TrainResult:
     from quantize.quiet import import_tensorflow
 
+    # the user's input is checked before TensorFlow loads (seconds) and training runs (minutes)
+    if output.suffix != ".keras":
+        raise BadInputError(f"output {output} must end in .keras")
+    check_output_file(output)
+    train_set, test_set = load_training_data(dataset, seed)
     import_tensorflow()
     import keras
     import tensorflow as tf
 
-    if output.suffix != ".keras":
-        raise BadInputError(f"output {output} must end in .keras")
-    train_set, test_set = load_training_data(dataset, seed)
     assert train_set.y is not None and test_set.y is not None
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()

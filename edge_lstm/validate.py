@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from edge_lstm.data import Dataset, check_shape, quantize_input
+from edge_lstm.data import Dataset, check_shape, model_input
 from edge_lstm.errors import BadInputError, MismatchError, MissingToolError
 from edge_lstm.metrics import dequantize, score
 
@@ -112,7 +112,7 @@ def validate(
     tflite = Path(model_path).read_bytes()
     input_t, output_t = model.input, model.output
     check_shape(data, input_t.shape[1], input_t.shape[2])
-    x_int8 = quantize_input(data.x, input_t.scale, input_t.zero_point)
+    x_int8 = model_input(data.x, input_t)
 
     devices = [Device(url, trace=trace, retries=retries) for url in ports]
     try:

@@ -10,6 +10,7 @@ and only then converted. The op list of the result is verified before anything i
 from __future__ import annotations
 
 import warnings
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,8 +51,10 @@ class ConvertResult:
 
 
 def load_keras_model(path: str | Path) -> Any:
-    """Load a .keras, .h5 or SavedModel folder, from Keras 3 or tf_keras."""
-    _quiet_tensorflow()
+    """Load a .keras, .h5 or SavedModel folder, from Keras 3 or tf_keras.
+
+    The file is checked before TensorFlow loads (seconds): a wrong path fails at once.
+    """
     path = Path(path)
     if not path.exists():
         raise BadModelFileError(f"{path} does not exist")
@@ -60,6 +63,8 @@ def load_keras_model(path: str | Path) -> Any:
     if path.is_dir():
         loaders = [_load_tf_keras]
     elif path.suffix == ".keras":
+        if not zipfile.is_zipfile(path):
+            raise BadModelFileError(f"{path} is not a Keras model (a .keras file is a zip archive)")
         loaders = [_load_keras3, _load_tf_keras]
     elif path.suffix in (".h5", ".hdf5"):
         loaders = [_load_tf_keras, _load_keras3]
@@ -67,6 +72,7 @@ def load_keras_model(path: str | Path) -> Any:
         raise BadModelFileError(
             f"{path}: unknown model format; give a .keras file, an .h5 file or a SavedModel folder"
         )
+    _quiet_tensorflow()
     for loader in loaders:
         try:
             return loader(path)

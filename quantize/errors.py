@@ -1,14 +1,26 @@
-"""Errors of the quantize package, each carrying the CLI exit code it maps to.
+"""Errors of the quantize package.
 
-The package must not import edge_lstm (imports run one way), so it declares its own error
-types; the CLI turns any exception with an ``exit_code`` class attribute into a one-line message.
+They derive from the one base in ``edge_lstm_errors`` (a module that imports nothing, so
+quantize still imports no other edge-lstm package) and carry the exit code the CLI uses.
 """
 
 from __future__ import annotations
 
+from edge_lstm_errors import TF_INSTALL_HINT, BadInputError, MissingToolError
 
-class QuantizeError(Exception):
-    exit_code = 2
+__all__ = [
+    "BadDataError",
+    "BadModelFileError",
+    "ConversionError",
+    "MissingToolError",
+    "QuantizeError",
+    "TF_INSTALL_HINT",
+    "UnsupportedModelError",
+]
+
+
+class QuantizeError(BadInputError):
+    """A model or data set that quantize cannot take as given: exit 2."""
 
 
 class UnsupportedModelError(QuantizeError):

@@ -14,15 +14,29 @@ import sys
 import tempfile
 from collections.abc import Iterator
 
+from quantize.errors import TF_INSTALL_HINT, MissingToolError
+
 
 def import_tensorflow() -> None:
-    """Import TensorFlow (and both Keras flavours) once, quietly."""
+    """Import TensorFlow once, quietly.
+
+    A base install has no TensorFlow (only train and quantize need it), so its absence is a
+    missing optional package with an install command (exit 3), not a traceback.
+    """
     if "tensorflow" in sys.modules:
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
-    with native_stderr_captured():
-        import tensorflow  # noqa: F401
+    try:
+        with native_stderr_captured():
+            import tensorflow  # noqa: F401
+    except ImportError as exc:
+        # a plain absence needs no detail; a broken install names what failed to load
+        detail = "" if exc.name == "tensorflow" else f" ({exc})"
+        raise MissingToolError(
+            f"TensorFlow cannot be imported{detail}; training and converting Keras models "
+            f"need it: {TF_INSTALL_HINT}"
+        ) from None
 
 
 @contextlib.contextmanager

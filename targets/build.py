@@ -7,7 +7,6 @@ would not fit the board, with the numbers, before anyone tries to flash it.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -19,6 +18,7 @@ from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 
 from targets.errors import BuildFailedError, DoesNotFitError, MissingToolError, TargetError
+from targets.manifest import find_manifest, read_manifest
 from targets.registry import Board, get_board
 
 ARM_INSTALL_HINT = "apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi"
@@ -72,29 +72,13 @@ class BuildResult:
 
 def board_of_project(project_dir: Path) -> Board:
     """The board recorded in the folder's edge_lstm.json."""
-    meta_path = Path(project_dir) / "edge_lstm.json"
-    if not meta_path.is_file():
-        raise TargetError(
-            f"{project_dir} has no edge_lstm.json: not an exported firmware folder "
-            "(export one with `edge-lstm export`, or pass the board)"
-        )
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise TargetError(f"{meta_path}: not valid JSON: {exc}") from exc
-    name = meta.get("board") if isinstance(meta, dict) else None
-    if not isinstance(name, str):
-        raise TargetError(f'{meta_path}: no "board" entry')
-    return get_board(name)
+    return get_board(read_manifest(project_dir).require_board())
 
 
 def _flash_hint(project_dir: Path) -> str:
     """What to try when the flash overflows: int16 weight storage doubles the LSTM weights."""
-    try:
-        meta = json.loads((Path(project_dir) / "edge_lstm.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return ""
-    if isinstance(meta, dict) and meta.get("weight_storage") == "int16":
+    manifest = find_manifest(project_dir)
+    if manifest is not None and manifest.weight_storage == "int16":
         return (
             " (the LSTM weights are stored as int16, twice their int8 size: export again "
             "with --weights int8)"

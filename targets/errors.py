@@ -1,47 +1,45 @@
 """Errors raised by the targets package.
 
-targets imports nothing from edge_lstm, so it cannot raise the CLI's error types; each error here
-carries a ``kind`` that the command layer maps to an exit code (a missing tool or device is not the
-user's input being wrong, and scripts need to tell the two apart).
+They derive from the one base in ``edge_lstm_errors`` (a module that imports nothing, so targets
+still imports no other edge-lstm package); each carries its exit code, which the CLI uses as it
+is. A missing tool or device (exit 3) is not the user's input being wrong (exit 2), and scripts
+need to tell the two apart.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from edge_lstm_errors import BadInputError, MissingToolError
 
-ErrorKind = Literal["bad_input", "missing_tool", "does_not_fit", "build_failed", "device"]
+__all__ = [
+    "BoardFileError",
+    "BuildFailedError",
+    "DoesNotFitError",
+    "ManifestError",
+    "MissingToolError",
+    "TargetError",
+    "UnknownBoardError",
+]
 
 
-class TargetError(Exception):
-    """Base class: ``kind`` says which exit code the CLI should use."""
-
-    kind: ErrorKind = "bad_input"
-
-    def __init__(self, message: str, kind: ErrorKind | None = None) -> None:
-        super().__init__(message)
-        if kind is not None:
-            self.kind = kind
+class TargetError(BadInputError):
+    """A board, firmware folder or flash request that cannot be carried out as given: exit 2."""
 
 
 class BoardFileError(TargetError):
     """A board TOML file is malformed; the message names the file and the field."""
 
-    kind: ErrorKind = "bad_input"
-
 
 class UnknownBoardError(TargetError):
-    kind: ErrorKind = "bad_input"
+    """A board name that the registry does not know; the message lists the known ones."""
 
 
-class MissingToolError(TargetError):
-    """A compiler, emulator, flasher, probe or drive is absent; the message says how to get it."""
-
-    kind: ErrorKind = "missing_tool"
+class ManifestError(TargetError):
+    """A firmware folder's edge_lstm.json is missing, unreadable, or lacks what is needed."""
 
 
 class DoesNotFitError(TargetError):
-    kind: ErrorKind = "does_not_fit"
+    """The firmware image is larger than the board's flash or RAM."""
 
 
 class BuildFailedError(TargetError):
-    kind: ErrorKind = "build_failed"
+    """make failed; the message carries the end of the compiler's output."""

@@ -8,7 +8,6 @@ carries the plan out. Each missing piece (tool, probe, drive) is an error that s
 from __future__ import annotations
 
 import importlib
-import json
 import shutil
 import subprocess
 from collections.abc import Callable, Iterable
@@ -16,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from targets.errors import MissingToolError, TargetError
+from targets.manifest import find_manifest
 from targets.qemu import QemuBoard, qemu_command
 from targets.registry import DEFAULT_BOARD, Board, get_board
 
@@ -33,20 +33,25 @@ class FlashPlan:
     command: list[str] = field(default_factory=list)
 
 
-def resolve_board(target: Path, board_name: str | None) -> Board:
-    """The named board, else the one in the folder's edge_lstm.json, else the default."""
-    if board_name is not None:
-        return get_board(board_name)
+def resolve_board(target: Path, board_name: str | None, force: bool = False) -> Board:
+    """The named board, else the one in the folder's edge_lstm.json, else the default.
+
+    A firmware is built for one board (memory map, UART, clock): flashing it to another one
+    boots nothing useful and can leave a real board unresponsive, so a named board that differs
+    from the folder's is refused unless ``force``.
+    """
     folder = target if target.is_dir() else target.parent.parent
-    meta = folder / "edge_lstm.json"
-    if meta.is_file():
-        try:
-            name = json.loads(meta.read_text(encoding="utf-8")).get("board")
-        except (json.JSONDecodeError, AttributeError):
-            name = None
-        if isinstance(name, str):
-            return get_board(name)
-    return get_board(DEFAULT_BOARD)
+    manifest = find_manifest(folder)
+    recorded = manifest.board if manifest is not None else None
+    if board_name is None:
+        return get_board(recorded or DEFAULT_BOARD)
+    board = get_board(board_name)
+    if recorded is not None and recorded != board.name and not force:
+        raise TargetError(
+            f"{folder} was exported for {recorded}, not {board.name}: export it for "
+            f"{board.name} (edge-lstm export --board {board.name}), or pass --force"
+        )
+    return board
 
 
 def _image(target: Path, suffix: str) -> Path:

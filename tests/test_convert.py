@@ -166,7 +166,7 @@ def test_bad_calibration_data_is_refused(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_digits_int8_accuracy_within_one_point_of_float(tmp_path: Path) -> None:
     """A real dataset that a package ships: scikit-learn's digits as 8 steps x 8 features."""
-    from edge_lstm.data import load_data, quantize_input
+    from edge_lstm.data import load_data, model_input
     from edge_lstm.engines import tflm_outputs
     from edge_lstm.metrics import accuracy
     from edge_lstm.train import train
@@ -176,9 +176,7 @@ def test_digits_int8_accuracy_within_one_point_of_float(tmp_path: Path) -> None:
     assert code == 0, output
     test = load_data(result.test_path)
     ir = read_model(out)
-    y_int8 = tflm_outputs(
-        out.read_bytes(), quantize_input(test.x, ir.input.scale, ir.input.zero_point)
-    )
+    y_int8 = tflm_outputs(out.read_bytes(), model_input(test.x, ir.input))
     import keras
 
     y_float = keras.models.load_model(result.model_path).predict(test.x, verbose=0)

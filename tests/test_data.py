@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edge_lstm.data import builtin_dataset, load_data, quantize_input
+from edge_lstm.data import builtin_dataset, load_data, model_input, write_atomic
 from edge_lstm.errors import BadInputError
+from quantize.ir import Quantization, Tensor
 
 
 def test_npz_float_and_int8(tmp_path: Path) -> None:
@@ -67,11 +68,32 @@ def test_bad_files(tmp_path: Path) -> None:
         load_data(tmp_path / "d.csv")
 
 
-def test_input_quantization_rounds_half_away_from_zero_and_saturates() -> None:
+def test_model_input_quantizes_float_half_away_and_passes_int8_through() -> None:
     # scale 0.5, zero point 3: real r -> r / 0.5 + 3, halves rounded away from zero
+    quant = Quantization(np.array([0.5], np.float32), np.array([3]))
+    tensor = Tensor(0, "x", (1, 7, 1), "int8", quant, None)
     x = np.array([0.25, -0.25, 0.75, -0.75, 100.0, -100.0, 0.0], np.float32).reshape(1, 7, 1)
-    q = quantize_input(x, 0.5, 3).reshape(-1)
+    q = model_input(x, tensor).reshape(-1)
+    assert q.dtype == np.int8
     assert q.tolist() == [1 + 3, -1 + 3, 2 + 3, -2 + 3, 127, -128, 3]
+    raw = np.array([[[-128], [5], [127]]], dtype=np.int8)
+    assert model_input(raw, tensor) is raw  # already quantized: not scaled a second time
+
+
+@pytest.mark.parametrize("target", ["folder", "/dev/null", "under-a-file"])
+def test_write_atomic_refuses_what_cannot_become_a_file(tmp_path: Path, target: str) -> None:
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "file").write_text("keep")
+    path = {
+        "folder": tmp_path / "folder",
+        "/dev/null": Path("/dev/null"),
+        "under-a-file": tmp_path / "file" / "out.npz",
+    }[target]
+    with pytest.raises(BadInputError, match="not a regular file|is a file, not a folder"):
+        write_atomic(path, b"data")
+    assert Path("/dev/null").is_char_device()
+    assert (tmp_path / "file").read_text() == "keep"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "folder"]
 
 
 def test_builtin_digits_split_is_deterministic() -> None:

@@ -16,11 +16,9 @@ def boards(as_json: bool) -> None:
     Example:
       edge-lstm boards --json
     """
-    from edge_lstm.commands.build import target_errors
     from targets.registry import DEFAULT_BOARD, load_boards
 
-    with target_errors():
-        registry = load_boards()
+    registry = load_boards()
     if as_json:
         rows = [
             {

@@ -3,25 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
-
-from edge_lstm.errors import BadInputError, MissingToolError
-from targets.errors import TargetError
-
-
-@contextmanager
-def target_errors() -> Iterator[None]:
-    """Turn targets' errors into the CLI's: a missing tool or device exits 3, the rest 2."""
-    try:
-        yield
-    except TargetError as exc:
-        if exc.kind == "missing_tool":
-            raise MissingToolError(str(exc)) from exc
-        raise BadInputError(str(exc)) from exc
 
 
 @click.command(name="build")
@@ -49,9 +33,8 @@ def build(
     from targets.build import build_project
     from targets.registry import get_board
 
-    with target_errors():
-        board = get_board(board_name) if board_name else None
-        result = build_project(directory, board=board, jobs=jobs, opt=opt)
+    board = get_board(board_name) if board_name else None
+    result = build_project(directory, board=board, jobs=jobs, opt=opt)
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))
         return

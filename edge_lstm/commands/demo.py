@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from edge_lstm.commands.options import board_option, json_flag, report_option, work_option
-from edge_lstm.errors import EXIT_MISMATCH
+from edge_lstm.data import BUILTIN_DATASETS, check_output_folder
+from edge_lstm.errors import EXIT_MISMATCH, BadInputError
 
 
 @click.command()
@@ -48,6 +49,13 @@ def demo(
     from edge_lstm.report import format_summary_table, write_run_report
     from edge_lstm.train import train
 
+    if dataset not in BUILTIN_DATASETS:
+        raise BadInputError(
+            f"unknown dataset '{dataset}'; the demo trains on {' or '.join(BUILTIN_DATASETS)}"
+        )
+    check_output_folder(work_dir, "--work")
+    if report_dir is not None:
+        check_output_folder(report_dir, "--report")
     echo = (lambda line: click.echo(line, err=True)) if as_json else click.echo
     stages = Stages(echo, total=5)
     with stages.stage(f"train an LSTM({hidden}) on {dataset}"):

@@ -60,6 +60,11 @@ BUILD_HINTS = {
     "platformio: a PlatformIO project; arduino: an Arduino library with an example sketch.",
 )
 @weights_option
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace -o even when it is a non-empty folder that edge-lstm did not write.",
+)
 @json_flag
 def export(
     model: Path,
@@ -70,6 +75,7 @@ def export(
     output: Path,
     fmt: str,
     weight_storage: str,
+    force: bool,
     as_json: bool,
 ) -> None:
     """Write a self-contained firmware folder for MODEL on BOARD.
@@ -78,6 +84,9 @@ def export(
     the C runtime, the serial-protocol app and the board support. --format cmake adds a
     CMakeLists.txt, --format platformio writes a PlatformIO project (`pio run`), --format arduino
     an Arduino library whose example sketch serves the protocol over Serial.
+
+    An existing -o is replaced when it is an earlier export (its build/ goes with it) or empty;
+    any other folder only with --force.
 
     \b
     Example:
@@ -93,7 +102,14 @@ def export(
         tflm_dir=None if tflm_dir is None else Path(tflm_dir),
         fmt=fmt,
         weight_storage=weight_storage,
+        force=force,
     )
+    if result.replaced_build:
+        click.echo(
+            f"replaced the earlier export in {result.out_dir}, with its build/: "
+            f"build again (edge-lstm build {result.out_dir})",
+            err=True,
+        )
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))
         return

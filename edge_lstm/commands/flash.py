@@ -6,8 +6,6 @@ from pathlib import Path
 
 import click
 
-from edge_lstm.commands.build import target_errors
-
 
 @click.command(name="flash")
 @click.argument("target", type=click.Path(exists=True, path_type=Path))
@@ -25,13 +23,25 @@ from edge_lstm.commands.build import target_errors
 )
 @click.option("--port", default=None, help="Bootloader serial port (bossac boards).")
 @click.option("--dry-run", is_flag=True, help="Print what would be done and stop.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Flash even when --board differs from the board the folder was exported for.",
+)
 def flash(
-    target: Path, board_name: str | None, tool: str | None, port: str | None, dry_run: bool
+    target: Path,
+    board_name: str | None,
+    tool: str | None,
+    port: str | None,
+    dry_run: bool,
+    force: bool,
 ) -> None:
     """Flash TARGET (a built firmware folder or an ELF) to a board.
 
     On an emulated board this starts QEMU, prints `serial: /dev/pts/N` first and runs until
     interrupted (Ctrl-C); the host board runs the executable, which prints its own line.
+
+    Refuses a --board other than the one DIR was exported for, unless --force.
 
     \b
     Example:
@@ -40,15 +50,14 @@ def flash(
     """
     from targets.flash import plan_flash, resolve_board, run_flash
 
-    with target_errors():
-        board = resolve_board(target, board_name)
-        plan = plan_flash(target, board, tool=tool, port=port)
-        if dry_run:
-            click.echo(f"board: {board.name}")
-            click.echo(f"would {plan.description}")
-            click.echo("command: " + " ".join(plan.command))
-            return
-        try:
-            run_flash(plan, on_serial=lambda line: click.echo(line), port=port)
-        except KeyboardInterrupt:
-            pass
+    board = resolve_board(target, board_name, force=force)
+    plan = plan_flash(target, board, tool=tool, port=port)
+    if dry_run:
+        click.echo(f"board: {board.name}")
+        click.echo(f"would {plan.description}")
+        click.echo("command: " + " ".join(plan.command))
+        return
+    try:
+        run_flash(plan, on_serial=lambda line: click.echo(line), port=port)
+    except KeyboardInterrupt:
+        pass

@@ -8,13 +8,32 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
-DEFAULT_BOARD = "qemu-cortex-m4"
+from targets.errors import UnknownBoardError
+from targets.registry import DEFAULT_BOARD, get_board
+
+
+def _known_board(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """Check the board while parsing, so a typo fails before any training or building.
+
+    When the name came from $EDGE_LSTM_BOARD the message says so: the user did not type it.
+    """
+    try:
+        get_board(value)
+    except UnknownBoardError as exc:
+        from_env = ctx.get_parameter_source(param.name or "") is ParameterSource.DEFAULT
+        if from_env and os.environ.get("EDGE_LSTM_BOARD"):
+            raise UnknownBoardError(f"$EDGE_LSTM_BOARD: {exc}") from None
+        raise
+    return value
+
 
 board_option = click.option(
     "--board",
-    default=lambda: os.environ.get("EDGE_LSTM_BOARD", DEFAULT_BOARD),
+    default=lambda: os.environ.get("EDGE_LSTM_BOARD") or DEFAULT_BOARD,
     show_default=f"{DEFAULT_BOARD} or $EDGE_LSTM_BOARD",
+    callback=_known_board,
     help="Board name (edge-lstm boards).",
 )
 

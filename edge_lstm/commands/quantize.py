@@ -10,7 +10,7 @@ import click
 import numpy as np
 
 from edge_lstm.commands.options import calib_option
-from edge_lstm.data import load_data, quantize_input, write_atomic
+from edge_lstm.data import check_output_file, load_data, model_input, write_atomic
 from edge_lstm.errors import BadInputError
 from edge_lstm.metrics import agreement, dequantize, score
 
@@ -49,6 +49,7 @@ def quantize(model: Path, calib_path: Path, output: Path, samples: int, as_json:
 
     if output.suffix != ".tflite":
         raise BadInputError(f"output {output} must end in .tflite")
+    check_output_file(output)
     started = time.monotonic()
     calib = load_data(calib_path)
     if calib.x.dtype != np.float32:
@@ -59,7 +60,7 @@ def quantize(model: Path, calib_path: Path, output: Path, samples: int, as_json:
     result = convert_keras(keras_model, calib.x, samples=samples)
     ir = parse_model(result.tflite, source=str(output))
 
-    x_int8 = quantize_input(calib.x, ir.input.scale, ir.input.zero_point)
+    x_int8 = model_input(calib.x, ir.input)
     y_int8 = _int8_outputs(result.tflite, x_int8)
     y_int8_float = dequantize(y_int8, ir.output.scale, ir.output.zero_point)
     y_float = float_predict(keras_model, calib.x)

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from edge_lstm.data import check_shape, load_data, write_atomic
+from edge_lstm.data import check_output_file, check_shape, load_data, model_input, write_atomic
 from edge_lstm.errors import BadInputError
 
 
@@ -49,18 +49,19 @@ def reference(model: Path, data_path: Path, output: Path, activations: str) -> N
     Example:
       edge-lstm reference model.tflite --data test.npz -o golden.npz
     """
-    from quantize.reference import check_supported, dequantize, quantize_input, run_reference
+    from quantize.reference import check_supported, dequantize, run_reference
     from quantize.tflite_ir import read_model
 
     if output.suffix != ".npz":
         raise BadInputError(f"output {output} must end in .npz")
+    check_output_file(output)
     ir = read_model(model)
     check_supported(ir)
     dataset = load_data(data_path)
     in_shape = ir.input.shape
     if len(in_shape) == 3:
         check_shape(dataset, in_shape[1], in_shape[2], "the input data")
-    x = dataset.x if dataset.x.dtype == np.int8 else quantize_input(dataset.x, ir.input)
+    x = model_input(dataset.x, ir.input)
     started = time.monotonic()
     y_int8 = run_reference(ir, x, activations=activations)
     elapsed = time.monotonic() - started

@@ -16,6 +16,7 @@ from edge_lstm.commands.options import (
     weights_option,
     work_option,
 )
+from edge_lstm.data import check_output_folder
 from edge_lstm.errors import EXIT_MISMATCH
 
 
@@ -61,6 +62,9 @@ def run(
     from edge_lstm.pipeline import run_pipeline
     from edge_lstm.report import format_summary_table, write_run_report
 
+    check_output_folder(work_dir, "--work")
+    if report_dir is not None:
+        check_output_folder(report_dir, "--report")
     echo = (lambda line: click.echo(line, err=True)) if as_json else click.echo
     result = run_pipeline(
         model,

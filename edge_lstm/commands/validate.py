@@ -10,8 +10,15 @@ from pathlib import Path
 import click
 
 from edge_lstm.commands.options import board_option
-from edge_lstm.data import load_data, save_npz, write_atomic
-from edge_lstm.errors import EXIT_MISMATCH
+from edge_lstm.data import (
+    check_output_file,
+    check_output_folder,
+    check_shape,
+    load_data,
+    save_npz,
+    write_atomic,
+)
+from edge_lstm.errors import EXIT_MISMATCH, BadInputError
 
 
 def _env_ports() -> tuple[str, ...]:
@@ -120,8 +127,20 @@ def validate(
     """
     from edge_lstm.validate import open_ports
     from edge_lstm.validate import validate as run_validation
+    from quantize.tflite_ir import read_model
 
+    # every path is checked before a board starts or a sample is sent
+    if elf is not None and not ports and not elf.is_file():
+        raise BadInputError(f"--elf {elf}: no such firmware file; build it first (edge-lstm build)")
+    if outputs is not None:
+        check_output_file(outputs, "--outputs")
+    if json_path is not None and str(json_path) != "-":
+        check_output_file(json_path, "--json")
+    if report_dir is not None:
+        check_output_folder(report_dir, "--report")
+    model = read_model(model_path)
     data = load_data(data_path).take(limit)
+    check_shape(data, model.input.shape[1], model.input.shape[2])
     float_outputs = None
     if keras_path is not None:
         from quantize.convert import float_predict, load_keras_model
