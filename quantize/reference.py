@@ -45,10 +45,13 @@ def dequantize(q: np.ndarray, tensor: Tensor) -> np.ndarray:
 
 
 def quantize_input(x: np.ndarray, tensor: Tensor) -> np.ndarray:
-    """Float data to the model's int8 input: round half away from zero, saturate."""
+    """Float data to the model's int8 input as TFLite's QUANTIZE kernel computes it: x / scale
+    divided in float32, rounded half away from zero, saturated. A float64 division differs from
+    TFLite's next to the halves (x / scale = 18.4999994 in float64 is 18.5 in float32).
+    """
     if not np.all(np.isfinite(x)):
         raise BadDataError("the input data contains NaN or infinite values")
-    q = round_half_away(x.astype(np.float64) / float(np.float32(tensor.scale)))
+    q = round_half_away(np.asarray(x, dtype=np.float32) / np.float32(tensor.scale))
     return saturate_to(q + tensor.zero_point, "int8")
 
 

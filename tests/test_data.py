@@ -80,6 +80,17 @@ def test_model_input_quantizes_float_half_away_and_passes_int8_through() -> None
     assert model_input(raw, tensor) is raw  # already quantized: not scaled a second time
 
 
+def test_model_input_divides_in_float32_like_tflite() -> None:
+    # Values measured with TFLite's QUANTIZE kernel (a float-input model converted with this
+    # scale and zero point, reference op resolver): in float64, x / scale is just below a half
+    # (18.49999944, -15.4999996, -58.49999944) and would round to 33, 0, -43; TFLite divides in
+    # float32, where the quotients are the halves themselves, and rounds them away from zero.
+    quant = Quantization(np.array([0.04643639177083969], np.float32), np.array([15]))
+    tensor = Tensor(0, "x", (1, 3, 1), "int8", quant, None)
+    x = np.array([0.8590732, -0.71976405, -2.716529], np.float32).reshape(1, 3, 1)
+    assert model_input(x, tensor).reshape(-1).tolist() == [34, -1, -44]
+
+
 @pytest.mark.parametrize("target", ["folder", "/dev/null", "under-a-file"])
 def test_write_atomic_refuses_what_cannot_become_a_file(tmp_path: Path, target: str) -> None:
     (tmp_path / "folder").mkdir()
