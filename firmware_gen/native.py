@@ -15,7 +15,6 @@ independent of the sequence length.
 
 from __future__ import annotations
 
-import math
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,9 +34,24 @@ from firmware_gen.cgen import (
     tool_version,
 )
 from quantize.errors import UnsupportedModelError
-from quantize.fixedpoint import multiply_by_quantized_multiplier, quantize_multiplier_scalar
+from quantize.fixedpoint import multiply_by_quantized_multiplier
 from quantize.ir import Model, Operator, Tensor
-from quantize.lstm_params import GATES, lstm_params
+from quantize.lstm_params import (
+    GATES,
+    LSTM_BIASES,
+    LSTM_CELL_STATE,
+    LSTM_HIDDEN_STATE,
+    LSTM_INPUT,
+    LSTM_INPUT_WEIGHTS,
+    LSTM_LAYER_NORM,
+    LSTM_PEEPHOLE,
+    LSTM_PROJECTION,
+    LSTM_RECURRENT_WEIGHTS,
+    LSTM_SLOTS,
+    lstm_params,
+)
+from quantize.op_params import fully_connected_params, softmax_op_params
+from quantize.ops import NATIVE_OPS, OPS
 
 RUNTIME_FILES = (
     "el_nn_types.h",
@@ -52,18 +66,10 @@ RUNTIME_FILES = (
 
 _TFLM_HINT = "export it with `--runtime tflm` instead"
 _GATES = ("input", "forget", "cell", "output")
-# TFLite's LSTM input indices (lstm_shared.h)
-_X, _WX, _WH, _BIAS, _H_STATE, _C_STATE = 0, 1, 5, 12, 18, 19
 _MUST_BE_ABSENT = {
-    9: "peephole",
-    10: "peephole",
-    11: "peephole",
-    16: "projection",
-    17: "projection",
-    20: "layer norm",
-    21: "layer norm",
-    22: "layer norm",
-    23: "layer norm",
+    **{slot: "peephole" for slot in LSTM_PEEPHOLE},
+    **{slot: "projection" for slot in LSTM_PROJECTION},
+    **{slot: "layer norm" for slot in LSTM_LAYER_NORM},
 }
 _Q312 = 2.0**-12  # gate pre-activations (Q3.12)
 _Q015 = 2.0**-15  # gate activations (Q0.15)
@@ -100,45 +106,7 @@ class NativeExport:
         }
 
 
-# --- TFLite's prepare-time arithmetic -------------------------------------------------------
-
-
-# TFLite's QuantizeMultiplier, from the one implementation the reference uses too.
-quantize_multiplier = quantize_multiplier_scalar
-
-
-def _f32(x: float) -> np.float32:
-    return np.float32(x)
-
-
-def _fc_multiplier_per_tensor(s_in: float, s_w: float, s_out: float) -> float:
-    """GetQuantizedConvolutionMultipler: the scale product is taken in float32."""
-    return float(_f32(s_in) * _f32(s_w)) / float(_f32(s_out))
-
-
-def _round_away(x: float) -> int:
-    return int(math.copysign(math.floor(abs(x) + 0.5), x))
-
-
-def _activation_range(activation: int, scale: float, zp: int) -> tuple[int, int]:
-    """CalculateActivationRangeQuantized for an int8 output (Quantize in float32)."""
-
-    def q(f: float) -> int:
-        return zp + _round_away(float(_f32(f) / _f32(scale)))
-
-    lo, hi = -128, 127
-    if activation == 0:  # NONE
-        return lo, hi
-    if activation == 1:  # RELU
-        return max(lo, q(0.0)), hi
-    if activation == 3:  # RELU6
-        return max(lo, q(0.0)), min(hi, q(6.0))
-    if activation == 2:  # RELU_N1_TO_1
-        return max(lo, q(-1.0)), min(hi, q(1.0))
-    raise UnsupportedModelError(
-        f"FULLY_CONNECTED with fused activation {activation} is not supported by the native "
-        f"runtime; {_TFLM_HINT}"
-    )
+# --- weight layouts -------------------------------------------------------------------------
 
 
 def pack_rows(w: np.ndarray) -> np.ndarray:
@@ -269,22 +237,22 @@ def _require_int8(model: Model, op: Operator, index: int, what: str) -> Tensor:
 
 
 def _lstm(model: Model, op: Operator, name: str, weight_bits: int = 8) -> _Lstm:
-    ins = list(op.inputs) + [-1] * (24 - len(op.inputs))
+    ins = list(op.inputs) + [-1] * (LSTM_SLOTS - len(op.inputs))
     for index, feature in _MUST_BE_ABSENT.items():
         if ins[index] >= 0:
             raise _unsupported(op, f"the LSTM has {feature} tensors")
-    if any(ins[i] < 0 for i in range(1, 5)):
+    if any(ins[i] < 0 for i in LSTM_INPUT_WEIGHTS):
         raise _unsupported(op, "the LSTM has no input gate (CIFG)")
     if op.options.get("fusedActivationFunction", 4) != 4:
         raise _unsupported(op, "the LSTM cell activation is not tanh")
-    x = _require_int8(model, op, ins[_X], "the LSTM input")
-    _require_int8(model, op, ins[_H_STATE], "the hidden state")
-    c_state = model.tensor(ins[_C_STATE])
+    x = _require_int8(model, op, ins[LSTM_INPUT], "the LSTM input")
+    _require_int8(model, op, ins[LSTM_HIDDEN_STATE], "the hidden state")
+    c_state = model.tensor(ins[LSTM_CELL_STATE])
     if c_state.dtype != "int16" or c_state.quant is None:
         raise _unsupported(op, f"the cell state is {c_state.dtype}, not int16")
-    wx = [model.tensor(ins[_WX + g]) for g in range(4)]
-    wh = [model.tensor(ins[_WH + g]) for g in range(4)]
-    bias = [model.tensor(ins[_BIAS + g]) for g in range(4)]
+    wx = [model.tensor(ins[slot]) for slot in LSTM_INPUT_WEIGHTS]
+    wh = [model.tensor(ins[slot]) for slot in LSTM_RECURRENT_WEIGHTS]
+    bias = [model.tensor(ins[slot]) for slot in LSTM_BIASES]
     for t in wx + wh:
         if t.dtype != "int8" or t.data is None or t.quant is None or t.quant.per_channel:
             raise _unsupported(op, f"weight {t.name} is not constant per-tensor int8")
@@ -374,62 +342,47 @@ def _lstm(model: Model, op: Operator, name: str, weight_bits: int = 8) -> _Lstm:
 
 
 def _fully_connected(model: Model, op: Operator, name: str, input_size: int) -> _Fc:
-    x = _require_int8(model, op, op.inputs[0], "the FC input")
-    y = _require_int8(model, op, op.outputs[0], "the FC output")
+    _require_int8(model, op, op.inputs[0], "the FC input")
+    _require_int8(model, op, op.outputs[0], "the FC output")
     w = model.tensor(op.inputs[1])
     if w.dtype != "int8" or w.data is None or w.quant is None:
         raise _unsupported(op, "the FC weights are not constant int8")
-    out_size, k = w.shape
-    if k != input_size:
-        raise _unsupported(op, f"the FC expects {k} inputs per row, the graph gives {input_size}")
-    b = np.zeros(out_size, dtype=np.int64)
     if len(op.inputs) > 2 and op.inputs[2] >= 0:
         bt = model.tensor(op.inputs[2])
         if bt.dtype != "int32" or bt.data is None:
             raise _unsupported(op, "the FC bias is not constant int32")
-        b = bt.data.astype(np.int64).reshape(-1)
-    wd = w.data.astype(np.int64)
-    folded = b - x.zero_point * wd.sum(axis=1)
-    if np.abs(folded).max(initial=0) >= 2**31:
+    p = fully_connected_params(model, op)
+    if p.input_size != input_size:
+        raise _unsupported(
+            op, f"the FC expects {p.input_size} inputs per row, the graph gives {input_size}"
+        )
+    if np.abs(p.folded_bias).max(initial=0) >= 2**31:
         raise _unsupported(op, "a folded FC bias does not fit in int32")
-    scales = w.quant.scale
-    if scales.size > 1:  # per channel: double products
-        rq = [
-            quantize_multiplier(float(_f32(x.scale)) * float(_f32(s)) / float(_f32(y.scale)))
-            for s in scales
-        ]
-    else:
-        rq = [quantize_multiplier(_fc_multiplier_per_tensor(x.scale, float(scales[0]), y.scale))]
-        rq = rq * out_size
-    lo, hi = _activation_range(
-        int(op.options.get("fusedActivationFunction", 0)), y.scale, y.zero_point
-    )
     return _Fc(
         name=name,
-        input_size=int(k),
-        output_size=int(out_size),
-        weights=pack_rows(w.data).reshape(-1),
-        bias=folded.astype(np.int32),
-        rq=rq,
-        output_zp=y.zero_point,
-        act_min=lo,
-        act_max=hi,
+        input_size=p.input_size,
+        output_size=p.output_size,
+        weights=pack_rows(p.weights).reshape(-1),
+        bias=p.folded_bias.astype(np.int32),
+        rq=[(int(m), int(sh)) for m, sh in zip(p.multiplier, p.shift, strict=True)],
+        output_zp=p.output_zero_point,
+        act_min=p.activation_min,
+        act_max=p.activation_max,
     )
 
 
 def _softmax(model: Model, op: Operator, name: str, size: int) -> _Softmax:
-    x = _require_int8(model, op, op.inputs[0], "the softmax input")
-    y = _require_int8(model, op, op.outputs[0], "the softmax output")
-    if y.zero_point != -128 or float(_f32(y.scale)) != 1.0 / 256:
-        raise _unsupported(op, "the softmax output is not scale 1/256, zero point -128")
-    beta = float(_f32(op.options.get("beta", 1.0)))
-    real = min(beta * float(_f32(x.scale)) * float(1 << 26), float((1 << 31) - 1))
-    multiplier, shift = quantize_multiplier(real)
-    if shift < 0:
+    _require_int8(model, op, op.inputs[0], "the softmax input")
+    _require_int8(model, op, op.outputs[0], "the softmax output")
+    p = softmax_op_params(model, op)
+    if p.input_left_shift < 0:
         raise _unsupported(op, "the softmax input scale is too small")
-    radius = math.floor(1.0 * ((1 << 5) - 1) * (1 << 26) / (1 << shift))
     return _Softmax(
-        name=name, size=size, multiplier=multiplier, left_shift=shift, diff_min=-int(radius)
+        name=name,
+        size=size,
+        multiplier=p.input_multiplier,
+        left_shift=p.input_left_shift,
+        diff_min=p.diff_min,
     )
 
 
@@ -489,7 +442,12 @@ def plan(model: Model, weight_storage: str = "int8") -> _Plan:
         if current not in op.inputs[:1]:
             raise _unsupported(op, "the graph is not a single chain of operators")
         name = f"el_l{op.index}"
-        if op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM":
+        part = OPS[op.opcode].native if op.opcode in OPS else None
+        if part is None:
+            raise _unsupported(
+                op, f"this operator (the native runtime runs {', '.join(NATIVE_OPS)})"
+            )
+        if part == "lstm":
             if head or not sequence:
                 raise _unsupported(op, "an LSTM after a non-LSTM layer")
             layer = _lstm(model, op, name, 8 if weight_storage == "int8" else 16)
@@ -497,19 +455,19 @@ def plan(model: Model, weight_storage: str = "int8") -> _Plan:
                 raise _unsupported(op, f"LSTM input width {layer.input_size} != {width}")
             lstms.append(layer)
             width = layer.hidden
-        elif op.opcode == "STRIDED_SLICE":
+        elif part == "last_step":
             if not sequence or head or not lstms:
                 raise _unsupported(op, "a slice other than the last LSTM step")
             if not _last_step_slice(model, op, model.tensor(op.inputs[0]).shape):
                 raise _unsupported(op, "a slice other than the last time step")
             sequence = False
-        elif op.opcode == "RESHAPE":
+        elif part == "view":
             src, dst = model.tensor(op.inputs[0]), model.tensor(op.outputs[0])
             if src.nbytes != dst.nbytes:
                 raise _unsupported(op, "a reshape that changes the size")
             if sequence and timesteps > 1 and int(np.prod(dst.shape)) != timesteps * width:
                 raise _unsupported(op, "a reshape that mixes time steps")
-        elif op.opcode == "FULLY_CONNECTED":
+        elif part == "fully_connected":
             if not lstms:
                 raise _unsupported(op, "a fully connected layer before the LSTM")
             if sequence and not op.options.get("keepNumDims", False) and timesteps > 1:
@@ -517,12 +475,10 @@ def plan(model: Model, weight_storage: str = "int8") -> _Plan:
             layer_fc = _fully_connected(model, op, name, width)
             head.append(layer_fc)
             width = layer_fc.output_size
-        elif op.opcode == "SOFTMAX":
+        else:  # softmax
             if not lstms:
                 raise _unsupported(op, "a softmax before the LSTM")
             head.append(_softmax(model, op, name, width))
-        else:
-            raise _unsupported(op, "this operator")
         current = op.outputs[0]
     if current != model.outputs[0]:
         raise UnsupportedModelError(

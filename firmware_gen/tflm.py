@@ -20,68 +20,18 @@ from firmware_gen.cgen import float_bits, tool_version
 from quantize import arena
 from quantize.errors import UnsupportedModelError
 from quantize.ir import Model
+from quantize.ops import OPS
 from quantize.tflite_ir import parse_model
 
-# Builtin op -> MicroMutableOpResolver method. Names that a camel-case rule would get wrong
-# (LSTM, 2D) are why this is a table.
+# Builtin op -> MicroMutableOpResolver method, and -> the kernel sources under
+# tensorflow/lite/micro/kernels/ that implement it (file stems; a CMSIS-NN tree has some of them
+# under kernels/cmsis_nn/ instead). Building only these and the interpreter keeps a TFLM build to
+# about 60 files instead of about 200. Both come from the op table.
 RESOLVER_METHODS: dict[str, str] = {
-    "UNIDIRECTIONAL_SEQUENCE_LSTM": "AddUnidirectionalSequenceLSTM",
-    "STRIDED_SLICE": "AddStridedSlice",
-    "FULLY_CONNECTED": "AddFullyConnected",
-    "SOFTMAX": "AddSoftmax",
-    "RESHAPE": "AddReshape",
-    "QUANTIZE": "AddQuantize",
-    "DEQUANTIZE": "AddDequantize",
-    "RELU": "AddRelu",
-    "TANH": "AddTanh",
-    "LOGISTIC": "AddLogistic",
-    "ADD": "AddAdd",
-    "MUL": "AddMul",
-    "CONCATENATION": "AddConcatenation",
-    "SQUEEZE": "AddSqueeze",
-    "EXPAND_DIMS": "AddExpandDims",
-    "SHAPE": "AddShape",
-    "PACK": "AddPack",
-    "UNPACK": "AddUnpack",
-    "TRANSPOSE": "AddTranspose",
-    "GATHER": "AddGather",
-    "MEAN": "AddMean",
-    "CONV_2D": "AddConv2D",
-    "DEPTHWISE_CONV_2D": "AddDepthwiseConv2D",
+    row.opcode: row.tflm_resolver for row in OPS.values() if row.tflm_resolver is not None
 }
-
-
-# Builtin op -> the kernel sources under tensorflow/lite/micro/kernels/ that implement it (file
-# stems; a CMSIS-NN tree has some of them under kernels/cmsis_nn/ instead). Building only these
-# and the interpreter keeps a TFLM build to about 60 files instead of about 200.
 KERNEL_SOURCES: dict[str, tuple[str, ...]] = {
-    "UNIDIRECTIONAL_SEQUENCE_LSTM": (
-        "unidirectional_sequence_lstm",
-        "lstm_eval",
-        "lstm_eval_common",
-    ),
-    "STRIDED_SLICE": ("strided_slice", "strided_slice_common"),
-    "FULLY_CONNECTED": ("fully_connected", "fully_connected_common"),
-    "SOFTMAX": ("softmax", "softmax_common"),
-    "RESHAPE": ("reshape", "reshape_common"),
-    "QUANTIZE": ("quantize", "quantize_common"),
-    "DEQUANTIZE": ("dequantize", "dequantize_common"),
-    "RELU": ("activations", "activations_common"),
-    "TANH": ("tanh",),
-    "LOGISTIC": ("logistic", "logistic_common"),
-    "ADD": ("add", "add_common"),
-    "MUL": ("mul", "mul_common"),
-    "CONCATENATION": ("concatenation",),
-    "SQUEEZE": ("squeeze",),
-    "EXPAND_DIMS": ("expand_dims",),
-    "SHAPE": ("shape",),
-    "PACK": ("pack",),
-    "UNPACK": ("unpack",),
-    "TRANSPOSE": ("transpose", "transpose_common"),
-    "GATHER": ("gather",),
-    "MEAN": ("reduce", "reduce_common"),
-    "CONV_2D": ("conv", "conv_common"),
-    "DEPTHWISE_CONV_2D": ("depthwise_conv", "depthwise_conv_common"),
+    row.opcode: row.tflm_sources for row in OPS.values() if row.tflm_resolver is not None
 }
 #: Kernel helpers every kernel uses.
 KERNEL_HELPERS = ("kernel_util", "micro_tensor_utils")

@@ -187,9 +187,6 @@ def activation_error_table() -> list[ActivationError]:
 
 # --- int8 softmax (output scale 1/256, zero point -128) ----------------------------------------
 
-_SOFTMAX_DIFF_INT_BITS = 5  # input differences are Q5.26
-_SOFTMAX_ACC_INT_BITS = 12  # the sum of exps is Q12.19
-
 
 def _softmax_tflm(x: np.ndarray, input_scale: float, beta: float) -> np.ndarray:
     """reference_ops::Softmax for int8 -> int8 (reference/softmax.h, softmax_common.cc)."""
@@ -198,28 +195,23 @@ def _softmax_tflm(x: np.ndarray, input_scale: float, beta: float) -> np.ndarray:
         exp_on_negative_values,
         multiply_by_quantized_multiplier_gt_one,
         one_over_one_plus_x_for_x_in_0_1,
-        quantize_multiplier_scalar,
         rounding_divide_by_pot,
         srdhm,
     )
+    from quantize.op_params import SOFTMAX_ACC_INT_BITS, SOFTMAX_DIFF_INT_BITS, softmax_params
 
-    real = min(
-        float(np.float32(beta)) * float(np.float32(input_scale))
-        * float(1 << (31 - _SOFTMAX_DIFF_INT_BITS)),
-        float((1 << 31) - 1),
-    )  # fmt: skip
-    mult, left_shift = quantize_multiplier_scalar(real)
-    radius = ((1 << _SOFTMAX_DIFF_INT_BITS) - 1) * (1 << (31 - _SOFTMAX_DIFF_INT_BITS))
-    diff_min = -int(np.floor(radius / float(1 << left_shift)))
+    params = softmax_params(input_scale, beta)
+    mult, left_shift = params.input_multiplier, params.input_left_shift
+    diff_min = params.diff_min
     xi = as_i64(x)
     diff = xi - xi.max(axis=-1, keepdims=True)
     valid = diff >= diff_min
     scaled = multiply_by_quantized_multiplier_gt_one(diff, mult, left_shift)
-    exps = exp_on_negative_values(scaled, _SOFTMAX_DIFF_INT_BITS, 32)
-    rescaled = rounding_divide_by_pot(exps, _SOFTMAX_ACC_INT_BITS)
+    exps = exp_on_negative_values(scaled, SOFTMAX_DIFF_INT_BITS, 32)
+    rescaled = rounding_divide_by_pot(exps, SOFTMAX_ACC_INT_BITS)
     total = wrap(np.where(valid, rescaled, 0).sum(axis=-1, keepdims=True), 32)
     clz = count_leading_zeros_u32(total)
-    num_bits_over_unit = _SOFTMAX_ACC_INT_BITS - clz
+    num_bits_over_unit = SOFTMAX_ACC_INT_BITS - clz
     shifted_minus_one = wrap(((total & 0xFFFFFFFF) << clz) - (1 << 31), 32)
     shifted_scale = one_over_one_plus_x_for_x_in_0_1(shifted_minus_one, 32)
     exponent = num_bits_over_unit + 31 - 8

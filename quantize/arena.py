@@ -33,6 +33,8 @@ from typing import Literal
 
 from quantize.errors import UnsupportedModelError
 from quantize.ir import Model, Tensor
+from quantize.lstm_params import LSTM_CELL_STATE, LSTM_HIDDEN_STATE, LSTM_SLOTS
+from quantize.ops import ARENA_OPS
 
 KernelSet = Literal["reference", "cmsis-nn"]
 KERNEL_SETS: tuple[KernelSet, ...] = ("reference", "cmsis-nn")
@@ -127,8 +129,7 @@ SIZES_CORTEX_M: Sizes = {  # arm-none-eabi-g++ 12.2 -mcpu=cortex-m4, TF_LITE_STA
     "cmsis-nn:STRIDED_SLICE": (84, 4),
 }
 
-SUPPORTED_OPS = ("UNIDIRECTIONAL_SEQUENCE_LSTM", "STRIDED_SLICE", "FULLY_CONNECTED", "SOFTMAX")
-_LSTM_INPUTS = 24
+SUPPORTED_OPS = ARENA_OPS
 
 
 class ArenaTooSmall(Exception):
@@ -340,10 +341,10 @@ def replay(
     for node, op in enumerate(model.operators):
         held = 0
         if op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM":
-            ins = [i for i in op.inputs[:_LSTM_INPUTS] if i >= 0]
+            ins = [i for i in op.inputs[:LSTM_SLOTS] if i >= 0]
             held = hold(ins + [op.outputs[0]])
-            state = model.tensors[op.inputs[18]]  # output (hidden) state: [batch, H]
-            cell = model.tensors[op.inputs[19]]
+            state = model.tensors[op.inputs[LSTM_HIDDEN_STATE]]  # [batch, H]
+            cell = model.tensors[op.inputs[LSTM_CELL_STATE]]
             batch, hidden = state.shape[0], state.shape[-1]
             if kernels == "cmsis-nn":
                 for gate in range(8):

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from quantize.errors import BadModelFileError, ConversionError, UnsupportedModelError
+from quantize.ops import REFERENCE_OPS
 from quantize.quiet import import_tensorflow, native_stderr_captured
 from quantize.support import ModelSpec, describe_model
 from quantize.tflite_ir import parse_model
@@ -27,15 +28,8 @@ from quantize.tflite_ir import parse_model
 # the same float32 graph, so only summation-order rounding may differ (observed ~1e-7).
 REBUILD_TOLERANCE = 1e-4
 
-ACCEPTED_OPS = {
-    "UNIDIRECTIONAL_SEQUENCE_LSTM",
-    "STRIDED_SLICE",
-    "RESHAPE",
-    "FULLY_CONNECTED",
-    "SOFTMAX",
-    "QUANTIZE",
-    "DEQUANTIZE",
-}
+# what the converter may produce: the ops the numpy reference runs (quantize.ops)
+ACCEPTED_OPS = set(REFERENCE_OPS)
 
 
 def _quiet_tensorflow() -> None:

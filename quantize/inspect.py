@@ -16,13 +16,13 @@ from typing import Any
 
 from quantize import arena
 from quantize.ir import Model, Operator, Tensor
+from quantize.lstm_params import (
+    LSTM_BIASES,
+    LSTM_HIDDEN_STATE,
+    LSTM_INPUT_WEIGHTS,
+    LSTM_RECURRENT_WEIGHTS,
+)
 from quantize.tflite_ir import read_model
-
-# Inputs of the fused LSTM that hold trained parameters (TFLite's tensor order): the eight gate
-# matrices and the four gate biases. The others are the input, the states and unused options.
-LSTM_WEIGHT_INPUTS = (1, 2, 3, 4, 5, 6, 7, 8)
-LSTM_BIAS_INPUTS = (12, 13, 14, 15)
-LSTM_STATE_INPUTS = (18, 19)
 
 
 def parameter_tensors(model: Model) -> list[Tensor]:
@@ -30,7 +30,7 @@ def parameter_tensors(model: Model) -> list[Tensor]:
     seen: dict[int, Tensor] = {}
     for op in model.operators:
         if op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM":
-            slots: tuple[int, ...] = LSTM_WEIGHT_INPUTS + LSTM_BIAS_INPUTS
+            slots: tuple[int, ...] = LSTM_INPUT_WEIGHTS + LSTM_RECURRENT_WEIGHTS + LSTM_BIASES
         elif op.opcode in ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D"):
             slots = (1, 2)
         else:
@@ -52,7 +52,7 @@ def op_macs(model: Model, op: Operator) -> int:
     """
     if op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM":
         x = model.tensors[op.inputs[0]]
-        hidden = model.tensors[op.inputs[LSTM_STATE_INPUTS[0]]].shape[-1]
+        hidden = model.tensors[op.inputs[LSTM_HIDDEN_STATE]].shape[-1]
         features = x.shape[-1]
         time_major = bool(op.options.get("timeMajor", False))
         steps = x.shape[0] if time_major else x.shape[-2]

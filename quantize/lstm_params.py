@@ -23,16 +23,18 @@ from quantize.ir import Model, Operator, Tensor
 
 GATES = ("input", "forget", "cell", "output")
 
-# operator input slots (tensorflow/lite/kernels/lstm_shared.h)
-_INPUT = 0
-_INPUT_WEIGHTS = (1, 2, 3, 4)
-_RECURRENT_WEIGHTS = (5, 6, 7, 8)
-_PEEPHOLE = (9, 10, 11)
-_BIASES = (12, 13, 14, 15)
-_PROJECTION = (16, 17)
-_HIDDEN_STATE = 18
-_CELL_STATE = 19
-_LAYER_NORM = (20, 21, 22, 23)
+# operator input slots (tensorflow/lite/kernels/lstm_shared.h): the one map of the fused op's
+# inputs, used by every module that reads an LSTM
+LSTM_INPUT = 0
+LSTM_INPUT_WEIGHTS = (1, 2, 3, 4)
+LSTM_RECURRENT_WEIGHTS = (5, 6, 7, 8)
+LSTM_PEEPHOLE = (9, 10, 11)
+LSTM_BIASES = (12, 13, 14, 15)
+LSTM_PROJECTION = (16, 17)
+LSTM_HIDDEN_STATE = 18
+LSTM_CELL_STATE = 19
+LSTM_LAYER_NORM = (20, 21, 22, 23)
+LSTM_SLOTS = 24
 
 GATE_PREACT_SCALE = 2.0**-12  # Q3.12
 GATE_OUT_SCALE = 2.0**-15  # Q0.15
@@ -97,20 +99,20 @@ def _required(model: Model, op: Operator, slot: int, what: str) -> Tensor:
 
 
 def _check_supported(model: Model, op: Operator) -> None:
-    if _tensor(model, op, _INPUT_WEIGHTS[0]) is None:
+    if _tensor(model, op, LSTM_INPUT_WEIGHTS[0]) is None:
         raise UnsupportedModelError(
             f"LSTM operator {op.index} uses CIFG (no input gate): not supported by TFLite Micro"
         )
-    for name, slots in (("peephole", _PEEPHOLE), ("projection", _PROJECTION),
-                        ("layer-norm", _LAYER_NORM)):  # fmt: skip
+    for name, slots in (("peephole", LSTM_PEEPHOLE), ("projection", LSTM_PROJECTION),
+                        ("layer-norm", LSTM_LAYER_NORM)):  # fmt: skip
         if any(_tensor(model, op, s) is not None for s in slots):
             raise UnsupportedModelError(
                 f"LSTM operator {op.index} uses {name} weights: not supported by TFLite Micro"
             )
     if op.options.get("timeMajor"):
         raise UnsupportedModelError(f"LSTM operator {op.index} is time-major: not supported")
-    x = _required(model, op, _INPUT, "input")
-    if x.dtype != "int8" or _required(model, op, _CELL_STATE, "cell state").dtype != "int16":
+    x = _required(model, op, LSTM_INPUT, "input")
+    if x.dtype != "int8" or _required(model, op, LSTM_CELL_STATE, "cell state").dtype != "int16":
         raise UnsupportedModelError(
             f"LSTM operator {op.index} is not the int8 8x8->16 kind (input {x.dtype}); "
             "quantize the model to int8 with `edge-lstm quantize`"
@@ -124,12 +126,12 @@ def lstm_params(model: Model, op: Operator, variant: str = "tflm") -> LstmParams
     if variant not in ("tflm", "litert"):
         raise ValueError(f"unknown variant {variant!r}")
     _check_supported(model, op)
-    x = _required(model, op, _INPUT, "input")
-    h = _required(model, op, _HIDDEN_STATE, "hidden state")
-    c = _required(model, op, _CELL_STATE, "cell state")
-    wx = [_required(model, op, s, "input weight") for s in _INPUT_WEIGHTS]
-    wh = [_required(model, op, s, "recurrent weight") for s in _RECURRENT_WEIGHTS]
-    bs = [_required(model, op, s, "bias") for s in _BIASES]
+    x = _required(model, op, LSTM_INPUT, "input")
+    h = _required(model, op, LSTM_HIDDEN_STATE, "hidden state")
+    c = _required(model, op, LSTM_CELL_STATE, "cell state")
+    wx = [_required(model, op, s, "input weight") for s in LSTM_INPUT_WEIGHTS]
+    wh = [_required(model, op, s, "recurrent weight") for s in LSTM_RECURRENT_WEIGHTS]
+    bs = [_required(model, op, s, "bias") for s in LSTM_BIASES]
     for w in wx + wh:
         if w.data is None or w.dtype != "int8" or w.quant is None or w.quant.per_channel:
             raise UnsupportedModelError(

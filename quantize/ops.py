@@ -1,0 +1,110 @@
+"""The one table of the ops edge-lstm knows, and what each part of the toolkit does with them.
+
+A row says, for one builtin opcode of the IR: which numpy kernel computes it (the reference,
+bit-exact with TFLite Micro), which part of the native C engine runs it, how TFLite Micro's op
+resolver registers it and which of TFLM's kernel sources implement it, and whether the TFLM arena
+derivation (``quantize.arena``) models its allocations. Every list of supported ops elsewhere
+(the converter's accepted ops, the reference, the arena, the TFLM resolver, the native planner,
+inspect) is derived from this table, so adding an op is one row here plus its kernels and tests
+(docs/architecture.md lists the files).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from quantize.errors import UnsupportedModelError
+from quantize.kernels.common import OpFn
+from quantize.kernels.fully_connected import fully_connected
+from quantize.kernels.lstm import lstm
+from quantize.kernels.shape import reshape, strided_slice
+from quantize.kernels.softmax import softmax
+
+
+@dataclass(frozen=True)
+class OpRow:
+    opcode: str
+    reference: OpFn | None  # the numpy kernel; None: the reference cannot run the op
+    native: str | None  # the native engine's part that runs it; None: not in the native engine
+    tflm_resolver: str | None  # the MicroMutableOpResolver method that registers it
+    tflm_sources: tuple[str, ...] = ()  # TFLM kernel source stems (micro/kernels/<stem>.cc)
+    arena: bool = False  # quantize.arena replays the allocations of its TFLM kernel
+
+
+# The native engine's parts: "lstm" (el_lstm_s8), "fully_connected" (el_fully_connected_s8),
+# "softmax" (el_softmax_s8), "last_step" (a slice of the last time step: no code, the head reads
+# the last layer's state), "view" (a reshape: no code).
+_ROWS = (
+    OpRow(
+        "UNIDIRECTIONAL_SEQUENCE_LSTM",
+        lstm,
+        "lstm",
+        "AddUnidirectionalSequenceLSTM",
+        ("unidirectional_sequence_lstm", "lstm_eval", "lstm_eval_common"),
+        arena=True,
+    ),
+    OpRow(
+        "STRIDED_SLICE",
+        strided_slice,
+        "last_step",
+        "AddStridedSlice",
+        ("strided_slice", "strided_slice_common"),
+        arena=True,
+    ),
+    OpRow(
+        "FULLY_CONNECTED",
+        fully_connected,
+        "fully_connected",
+        "AddFullyConnected",
+        ("fully_connected", "fully_connected_common"),
+        arena=True,
+    ),
+    OpRow("SOFTMAX", softmax, "softmax", "AddSoftmax", ("softmax", "softmax_common"), arena=True),
+    OpRow("RESHAPE", reshape, "view", "AddReshape", ("reshape", "reshape_common")),
+    OpRow("SQUEEZE", reshape, None, "AddSqueeze", ("squeeze",)),
+    OpRow("EXPAND_DIMS", reshape, None, "AddExpandDims", ("expand_dims",)),
+    # registered for TFLM exports of models converted elsewhere; no reference kernel yet
+    OpRow("QUANTIZE", None, None, "AddQuantize", ("quantize", "quantize_common")),
+    OpRow("DEQUANTIZE", None, None, "AddDequantize", ("dequantize", "dequantize_common")),
+    OpRow("RELU", None, None, "AddRelu", ("activations", "activations_common")),
+    OpRow("TANH", None, None, "AddTanh", ("tanh",)),
+    OpRow("LOGISTIC", None, None, "AddLogistic", ("logistic", "logistic_common")),
+    OpRow("ADD", None, None, "AddAdd", ("add", "add_common")),
+    OpRow("MUL", None, None, "AddMul", ("mul", "mul_common")),
+    OpRow("CONCATENATION", None, None, "AddConcatenation", ("concatenation",)),
+    OpRow("SHAPE", None, None, "AddShape", ("shape",)),
+    OpRow("PACK", None, None, "AddPack", ("pack",)),
+    OpRow("UNPACK", None, None, "AddUnpack", ("unpack",)),
+    OpRow("TRANSPOSE", None, None, "AddTranspose", ("transpose", "transpose_common")),
+    OpRow("GATHER", None, None, "AddGather", ("gather",)),
+    OpRow("MEAN", None, None, "AddMean", ("reduce", "reduce_common")),
+    OpRow("CONV_2D", None, None, "AddConv2D", ("conv", "conv_common")),
+    OpRow(
+        "DEPTHWISE_CONV_2D",
+        None,
+        None,
+        "AddDepthwiseConv2D",
+        ("depthwise_conv", "depthwise_conv_common"),
+    ),
+)
+
+OPS: dict[str, OpRow] = {row.opcode: row for row in _ROWS}
+
+#: ops the numpy reference runs (and so the converter may produce)
+REFERENCE_OPS: tuple[str, ...] = tuple(r.opcode for r in _ROWS if r.reference is not None)
+#: ops the native C engine runs
+NATIVE_OPS: tuple[str, ...] = tuple(r.opcode for r in _ROWS if r.native is not None)
+#: ops whose TFLM arena allocations quantize.arena derives
+ARENA_OPS: tuple[str, ...] = tuple(r.opcode for r in _ROWS if r.arena)
+#: ops a TFLM export can register
+TFLM_OPS: tuple[str, ...] = tuple(r.opcode for r in _ROWS if r.tflm_resolver is not None)
+
+
+def op_row(opcode: str) -> OpRow:
+    """The row of ``opcode``; an opcode the table does not know is refused by name."""
+    row = OPS.get(opcode)
+    if row is None:
+        raise UnsupportedModelError(
+            f"{opcode} is not an op edge-lstm knows (known: {', '.join(OPS)})"
+        )
+    return row
