@@ -16,12 +16,20 @@ from toolchain import require
 
 from edge_lstm.errors import EdgeLstmError
 from edge_lstm.harness import cobs
+from edge_lstm.harness.crc import crc32
 from edge_lstm.harness.device import Device, DeviceError
 from edge_lstm.harness.framing import Frame, FrameError, FrameReader, encode_frame, encode_raw
 from edge_lstm.harness.messages import decode_error, decode_step_done, encode_bench_request
 from edge_lstm.harness.protocol import (
     BENCH_MAX_RUNS,
     BENCH_REQUEST,
+    CHUNK_MAX,
+    GET_DATA,
+    GET_REQUEST,
+    HELD,
+    PUT_ACK,
+    PUT_REQUEST,
+    RUN_REQUEST,
     ErrorCode,
     MsgType,
 )
@@ -60,7 +68,11 @@ def test_hello_reports_model_and_board(device: Device) -> None:
     assert (info.output_scale, info.output_zero_point) == (0.25, 7)
     assert info.model_sha256 == hashlib.sha256(hostapp.FAKE_SHA256_TEXT).hexdigest()
     assert (info.runtime, info.board, info.cycle_unit) == ("native", "host-test", "nanoseconds")
-    assert info.max_request == BENCH_REQUEST.size + T * F
+    # One frame takes a full chunk (a GET piece is built in the receive buffer); a request up
+    # to the largest (BENCH) can be staged in chunks.
+    assert info.max_request == max(PUT_REQUEST.size, GET_DATA.size) + CHUNK_MAX
+    assert info.stage_bytes == BENCH_REQUEST.size + T * F
+    assert info.chunk_max == CHUNK_MAX
     assert info.bench_max_runs == BENCH_MAX_RUNS
     assert info.ram_bytes == 4 * F + 4  # int32 sums + uint32 step count
     assert info.build_id
@@ -160,7 +172,7 @@ def test_damaged_and_refused_frames(port: serial.Serial) -> None:
     assert _error(_exchange(port, b"\x03\x01\x02\x00")[0])[0] == ErrorCode.TOO_SHORT
     cut = encode_frame(Frame(MsgType.STEP, 9, b"\x01\x02\x03\x04"))[:-3] + b"\x00"
     assert _error(_exchange(port, cut)[0])[0] == ErrorCode.BAD_COBS
-    too_long = encode_frame(Frame(MsgType.INFER, 10, bytes(range(1, 200))))
+    too_long = encode_frame(Frame(MsgType.INFER, 10, bytes(range(1, 250)) * 2))
     assert _error(_exchange(port, too_long)[0])[0] == ErrorCode.TOO_LONG
     # Empty frames (runs of delimiters) are not answered; the next frame is.
     (reply,) = _exchange(port, b"\x00\x00\x00" + encode_frame(Frame(MsgType.RESET, 11)))
@@ -210,3 +222,103 @@ def test_device_over_a_tcp_socket_url(app_exe: Path) -> None:
             out, _ = device.infer(x)
             np.testing.assert_array_equal(out, expected_output(x))
     server.close()
+
+
+# --- the chunked exchange by hand ------------------------------------------------------------
+
+
+def _answer(port: serial.Serial, frame: Frame) -> Frame:
+    (event,) = _exchange(port, b"\x00" + encode_frame(frame))
+    assert isinstance(event, Frame) and event.seq == frame.seq, event
+    return event
+
+
+def _put(port: serial.Serial, seq: int, xfer: int, offset: int, total: int, data: bytes) -> int:
+    head = PUT_REQUEST.pack(xfer=xfer, offset=offset, total=total, reserved=0)
+    ack = _answer(port, Frame(MsgType.PUT, seq, head + data))
+    assert ack.type == MsgType.PUT_ACK
+    fields = PUT_ACK.unpack(ack.payload)
+    assert (fields["xfer"], fields["total"]) == (xfer, total)
+    return fields["received"]
+
+
+def _run(seq: int, xfer: int, payload: bytes, max_answer: int = 256, kind: int = MsgType.INFER):
+    body = RUN_REQUEST.pack(
+        type=kind,
+        reserved=0,
+        xfer=xfer,
+        length=len(payload),
+        max_answer=max_answer,
+        crc=crc32(payload),
+    )
+    return Frame(MsgType.RUN, seq, body)
+
+
+def test_staging_keeps_a_contiguous_prefix_and_resumes(port: serial.Serial) -> None:
+    x = (np.arange(T * F, dtype=np.int8) * 5 - 60).astype(np.int8)
+    data = x.tobytes()
+    assert _put(port, 200, 5, 8, 32, data[8:16]) == 0  # a transfer the device does not hold
+    assert _put(port, 201, 5, 0, 32, data[:16]) == 16
+    assert _put(port, 202, 5, 24, 32, data[24:]) == 16  # past a gap: not taken
+    refused = _answer(port, _run(203, 5, data))
+    assert refused.type == MsgType.ERROR
+    error = decode_error(refused.payload)
+    assert (error.code, error.aux) == (ErrorCode.NOT_STAGED, 16)  # resume at 16
+    assert _put(port, 204, 5, 16, 32, data[16:]) == 32
+    assert _put(port, 205, 5, 8, 32, data[8:24]) == 32  # a repeat changes nothing
+    answer = _answer(port, _run(206, 5, data))
+    assert answer.type == MsgType.INFER_RESULT
+    np.testing.assert_array_equal(np.frombuffer(answer.payload[4:], np.int8), expected_output(x))
+    # The same RUN with another CRC (the payload the host meant differs): not run.
+    wrong = _answer(port, _run(207, 5, data[:-1] + b"\x01"))
+    assert decode_error(wrong.payload).code == ErrorCode.NOT_STAGED
+    # ... and that transfer is forgotten: offset 0 starts it over.
+    assert _put(port, 208, 5, 0, 32, data[:8]) == 8
+    too_big = _answer(
+        port,
+        Frame(
+            MsgType.PUT, 209, PUT_REQUEST.pack(xfer=6, offset=0, total=999, reserved=0) + b"\x01"
+        ),
+    )
+    assert decode_error(too_big.payload).code == ErrorCode.BAD_ARG
+
+
+def test_a_held_answer_comes_in_pieces_and_survives_repeats(port: serial.Serial) -> None:
+    x = np.full(T * F, 3, dtype=np.int8)
+    data = x.tobytes()
+    assert _put(port, 300, 9, 0, 32, data) == 32
+    run = _run(301, 9, data, max_answer=4)
+    held = _answer(port, run)
+    assert held.type == MsgType.HELD
+    record = HELD.unpack(held.payload)
+    expected = expected_output(x).tobytes()
+    assert (record["type"], record["length"]) == (MsgType.INFER_RESULT, 4 + OUT)
+    assert _answer(port, run) == held  # a repeat is answered from the cache: HELD again
+    pieces = b""
+    for seq, offset in ((302, 0), (303, 4), (304, 8)):
+        got = _answer(
+            port,
+            Frame(MsgType.GET, seq, GET_REQUEST.pack(seq=301, offset=offset, length=4, reserved=0)),
+        )
+        assert got.type == MsgType.GET_DATA
+        head = GET_DATA.unpack(got.payload)
+        assert (head["offset"], head["total"], head["crc"]) == (offset, 4 + OUT, record["crc"])
+        pieces += got.payload[GET_DATA.size :]
+    assert len(pieces) == 4 + OUT and crc32(pieces) == record["crc"]
+    assert pieces[4:] == expected
+    # A GET for a request the device did not answer last: NOT_HELD.
+    gone = _answer(
+        port, Frame(MsgType.GET, 305, GET_REQUEST.pack(seq=77, offset=0, length=4, reserved=0))
+    )
+    assert decode_error(gone.payload).code == ErrorCode.NOT_HELD
+
+
+def test_a_staged_step_runs_once_however_often_its_run_is_resent(port: serial.Serial) -> None:
+    _answer(port, Frame(MsgType.RESET, 400))
+    step = bytes([1, 2, 3, 4])
+    assert _put(port, 401, 11, 0, F, step) == F
+    run = _run(402, 11, step, kind=MsgType.STEP)
+    first = _answer(port, run)
+    assert _put(port, 403, 11, 0, F, step) == F  # chunks between resends leave the cache alone
+    assert _answer(port, run) == first
+    assert decode_step_done(first.payload).steps == 1

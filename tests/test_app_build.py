@@ -54,7 +54,7 @@ def test_input_larger_than_a_frame_does_not_compile(tmp_path: Path) -> None:
 def test_app_builds_for_cortex_m(tmp_path: Path, cpu: str) -> None:
     cc = require("arm-none-eabi-gcc")
     write_c_header(tmp_path)
-    for source in ("el_app.c", "el_frame.c"):
+    for source in ("el_app.c", "el_frame.c", "el_chunk.c"):
         subprocess.run(
             [
                 cc,

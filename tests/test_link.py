@@ -6,6 +6,7 @@ import pytest
 import serial
 
 from edge_lstm.harness import link as link_mod
+from edge_lstm.harness.chunks import ChunkSize
 from edge_lstm.harness.framing import Frame, FrameReader, encode_frame
 from edge_lstm.harness.link import Link, LinkError, line_time
 from edge_lstm.harness.protocol import MsgType
@@ -70,3 +71,23 @@ def test_timeouts_scale_with_payload_and_baud() -> None:
     assert slow.timeout_for(5120, 0) > big
     assert link.timeout_for(0, 0, runs=3, run_timeout=2.0) == pytest.approx(base + 6.0)
     assert line_time(11520, 115200) == pytest.approx(1.0)
+
+
+def test_chunk_size_rule() -> None:
+    """Halve on failure down to the floor, double after a run of successes up to the cap."""
+    size = ChunkSize(start=256, low=16, high=256, grow_after=3)
+    for expected in (128, 64, 32, 16, 16):
+        size.failed()
+        assert size.size == expected
+    for _ in range(2):
+        size.succeeded()
+    assert size.size == 16
+    size.succeeded()
+    assert size.size == 32
+    size.failed()
+    assert size.size == 16
+    for _ in range(3 * 10):
+        size.succeeded()
+    assert size.size == 256
+    size.limit(64)
+    assert size.size == 64 and size.high == 64

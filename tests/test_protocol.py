@@ -204,6 +204,8 @@ infos = st.builds(
     ram_bytes=st.integers(0, 2**32 - 1),
     cpu_hz=st.integers(0, 2**32 - 1),
     model_sha256=st.binary(min_size=32, max_size=32).map(bytes.hex),
+    stage_bytes=st.integers(0, 0xFFFF),
+    chunk_max=st.integers(0, 0xFFFF),
     runtime=texts,
     board=texts,
     cycle_unit=texts,
@@ -223,7 +225,8 @@ def test_info_layout_offsets() -> None:
     # Offsets follow from the field sizes: 1+1+2*5 = 12 bytes of small fields first.
     assert INFO.offsets["input_scale_bits"] == 12
     assert INFO.offsets["model_sha256"] == 36
-    assert INFO.size == 68
+    assert INFO.offsets["stage_bytes"] == 68 and INFO.offsets["chunk_max"] == 70
+    assert INFO.size == 72
 
 
 @given(st.integers(0, 2**32 - 1), st.binary(max_size=64), st.integers(0, 2**32 - 1))

@@ -65,7 +65,12 @@ def protocol_header() -> str:
         out.append(_define(f"EL_MSG_{msg.name}", f"0x{int(msg):02X}u"))
     out += ["", "/* Error codes in an ERROR response */"]
     for err in p.ErrorCode:
-        kind = "link: host resends" if err in p.LINK_ERRORS else "final"
+        if err in p.LINK_ERRORS:
+            kind = "link: host resends"
+        elif err in p.RESUME_ERRORS:
+            kind = "resume: host sends again"
+        else:
+            kind = "final"
         out.append(_define(f"EL_ERR_{err.name}", f"{int(err)}u", kind))
     out += ["", "/* Payload layouts: byte offsets of each field */"]
     for layout in p.LAYOUTS:
@@ -85,6 +90,10 @@ def protocol_header() -> str:
         "                 el_proto_max_frame);",
         "EL_STATIC_ASSERT(EL_PROTO_INFO_MAX <= EL_PROTO_MAX_PAYLOAD, el_proto_info_fits);",
         "EL_STATIC_ASSERT(EL_PROTO_BENCH_MAX_RUNS <= 0xFFFFu, el_proto_bench_runs_fit);",
+        "EL_STATIC_ASSERT(EL_PROTO_CHUNK_MIN >= 1u && EL_PROTO_CHUNK_MIN <= EL_PROTO_CHUNK_MAX,",
+        "                 el_proto_chunk_range);",
+        "EL_STATIC_ASSERT(EL_PROTO_GET_DATA_SIZE + EL_PROTO_CHUNK_MAX <= EL_PROTO_MAX_PAYLOAD,",
+        "                 el_proto_chunk_fits_a_frame);",
         "",
         "#endif /* EL_PROTOCOL_H */",
         "",

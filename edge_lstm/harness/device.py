@@ -1,8 +1,8 @@
 """A connected board running the edge-lstm firmware app: the API validation is built on.
 
-Every method is one request/response exchange over a Link; a request that the device refuses
-raises DeviceError with the device's error code and text, a link that stays broken raises
-LinkError.
+Every method is one request and its answer, of any size, over a ChunkedLink (harness.chunks:
+chunks sized to the link); a request that the device refuses raises DeviceError with the
+device's error code and text, a link that stays broken raises LinkError.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import numpy as np
 
 from edge_lstm.errors import EdgeLstmError
 from edge_lstm.harness import messages as m
+from edge_lstm.harness.chunks import STALL_LIMIT, ChunkedLink
 from edge_lstm.harness.link import (
     DEFAULT_BAUD,
     HELLO_TIMEOUT,
@@ -20,8 +21,18 @@ from edge_lstm.harness.link import (
     Link,
     LinkStats,
     Trace,
+    version_message,
 )
-from edge_lstm.harness.protocol import INFO_MAX, PROTOCOL_VERSION, MsgType, response_type
+from edge_lstm.harness.protocol import (
+    BENCH_RESULT,
+    INFER_RESULT,
+    INFO_MAX,
+    OUTPUT_RESULT,
+    PROTOCOL_VERSION,
+    STEP_DONE,
+    MsgType,
+    response_type,
+)
 
 
 class DeviceError(EdgeLstmError):
@@ -49,12 +60,17 @@ class Device:
         run_timeout: float = RUN_TIMEOUT,
         hello_timeout: float = HELLO_TIMEOUT,
         link: Link | None = None,
+        stall_limit: int = STALL_LIMIT,
     ) -> None:
+        """``retries`` bounds the resends of a single-frame request made through ``link``
+        directly; the API's requests give up after ``stall_limit`` exchanges in a row without
+        progress (harness.chunks)."""
         self.link = (
             link
             if link is not None
             else Link(port_url, baud, trace=trace, retries=retries, request_timeout=request_timeout)
         )
+        self.chunked = ChunkedLink(self.link, stall_limit=max(stall_limit, retries))
         self.run_timeout = run_timeout
         self.hello_timeout = hello_timeout
         self.info: m.DeviceInfo | None = None
@@ -76,40 +92,40 @@ class Device:
 
     def hello(self) -> m.DeviceInfo:
         """Ask the device what it is; the answer also sizes the other requests."""
-        timeout = max(self.hello_timeout, self.link.timeout_for(0, INFO_MAX))
-        payload = self._call(MsgType.HELLO, b"", timeout)
+        payload = self._call(MsgType.HELLO, b"", INFO_MAX, min_timeout=self.hello_timeout)
         info = m.decode_info(payload)
         if info.version != PROTOCOL_VERSION:
-            raise EdgeLstmError(
-                f"device reports protocol version {info.version}, expected {PROTOCOL_VERSION}"
-            )
+            raise EdgeLstmError(version_message(self.link.port_url, info.version))
         self.info = info
+        self.chunked.learn(info)
         return info
 
     def reset(self) -> None:
         """Model state back to its initial value (h = zero point, c = 0); steps to 0."""
-        self._call(MsgType.RESET, b"", self.link.timeout_for(0, 0))
+        self._info()
+        self._call(MsgType.RESET, b"", 0)
 
     def infer(self, x: np.ndarray) -> tuple[np.ndarray, int]:
         """Run one whole sequence from a reset state: (int8 output, cycles of the model call)."""
         info = self._info()
         data = self._int8_bytes(x, info.input_bytes, "input sequence (T*F)")
-        timeout = self.link.timeout_for(len(data), info.output_bytes + 4, 1, self.run_timeout)
-        timed = m.decode_timed(self._call(MsgType.INFER, data, timeout), info.output_bytes)
+        answer = INFER_RESULT.size + info.output_bytes
+        payload = self._call(MsgType.INFER, data, answer, runs=1)
+        timed = m.decode_timed(payload, info.output_bytes)
         return np.frombuffer(timed.output, dtype=np.int8).copy(), timed.cycles
 
     def step(self, x_t: np.ndarray) -> m.StepDone:
         """Feed one time step to the streaming state: its cycles and the steps since reset."""
         info = self._info()
         data = self._int8_bytes(x_t, info.features, "time step (F)")
-        timeout = self.link.timeout_for(len(data), 8, 1, self.run_timeout / max(1, info.timesteps))
-        return m.decode_step_done(self._call(MsgType.STEP, data, timeout))
+        payload = self._call(MsgType.STEP, data, STEP_DONE.size, runs=1 / max(1, info.timesteps))
+        return m.decode_step_done(payload)
 
     def output(self) -> tuple[np.ndarray, int]:
         """The head applied to the current streaming state: (int8 output, cycles)."""
         info = self._info()
-        timeout = self.link.timeout_for(0, info.output_bytes + 4, 1, self.run_timeout)
-        timed = m.decode_timed(self._call(MsgType.OUTPUT, b"", timeout), info.output_bytes)
+        answer = OUTPUT_RESULT.size + info.output_bytes
+        timed = m.decode_timed(self._call(MsgType.OUTPUT, b"", answer, runs=1), info.output_bytes)
         return np.frombuffer(timed.output, dtype=np.int8).copy(), timed.cycles
 
     def bench(self, n: int, x: np.ndarray | None = None) -> m.BenchResult:
@@ -121,8 +137,7 @@ class Device:
             x = np.full(info.input_bytes, info.input_zero_point, dtype=np.int8)
         data = self._int8_bytes(x, info.input_bytes, "input sequence (T*F)")
         payload = m.encode_bench_request(n, data)
-        timeout = self.link.timeout_for(len(payload), 24, n, self.run_timeout)
-        return m.decode_bench_result(self._call(MsgType.BENCH, payload, timeout))
+        return m.decode_bench_result(self._call(MsgType.BENCH, payload, BENCH_RESULT.size, runs=n))
 
     # -- internals ------------------------------------------------------------------------
 
@@ -138,8 +153,22 @@ class Device:
             raise EdgeLstmError(f"{what} must have {size} values, got shape {arr.shape}")
         return np.ascontiguousarray(arr).tobytes()
 
-    def _call(self, request: MsgType, payload: bytes, timeout: float) -> bytes:
-        answer = self.link.request(request, payload, timeout=timeout)
+    def _call(
+        self,
+        request: MsgType,
+        payload: bytes,
+        answer_max: int,
+        *,
+        runs: float = 0,
+        min_timeout: float = 0.0,
+    ) -> bytes:
+        answer = self.chunked.call(
+            request,
+            payload,
+            answer_max,
+            run_timeout=runs * self.run_timeout,
+            min_timeout=min_timeout,
+        )
         if answer.type == MsgType.ERROR:
             raise DeviceError(request, m.decode_error(answer.payload))
         assert answer.type == response_type(request)

@@ -87,6 +87,7 @@ def parse_raw(raw: bytes, accept: Collection[int] | None = None) -> Frame:
             ErrorCode.BAD_VERSION,
             f"version {head['version']}, expected {PROTOCOL_VERSION}",
             head["seq"],
+            head["version"],
         )
     payload = body[HEADER.size :]
     if head["length"] != len(payload):
@@ -149,6 +150,21 @@ class FrameReader:
             self._pending.clear()
             self._overflow = False
         return events
+
+    def flush(self) -> list[Frame | FrameError]:
+        """The bytes held since the last delimiter, when they already form a valid frame.
+
+        For a line that went quiet: the frame's delimiter was lost. Bytes that do not (yet)
+        form a valid frame stay, in case the rest is still on its way.
+        """
+        if self._overflow or not self._pending:
+            return []
+        try:
+            frame = parse_encoded(bytes(self._pending), self._max_frame, self._accept)
+        except FrameError:
+            return []
+        self._pending.clear()
+        return [frame]
 
     def discard(self) -> None:
         """Forget a partial frame (the next delimiter starts afresh anyway)."""

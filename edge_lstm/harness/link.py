@@ -3,22 +3,27 @@
 Any pyserial URL works: a device (/dev/ttyACM0), a pseudo-terminal (/dev/pts/N, as QEMU's
 ``-serial pty`` gives), ``socket://host:port``, ``rfc2217://``, ``loop://``.
 
-Recovery rules (docs/protocol.md): each request goes out as ``00 COBS(frame) 00``, the leading
-delimiter ending whatever partial frame the device holds. When no valid answer arrives in time,
+Recovery rules (docs/protocol.md): each request goes out as ``00 COBS(frame) 00 00``, the
+leading delimiter ending whatever partial frame the device holds, the doubled trailing one
+ending this frame even when one of them is lost. When no valid answer arrives in time,
 or the answer is damaged, or the device reports a damaged request (a link-class ERROR), the
 *same bytes* are sent again, with the same sequence number: the device answers a repeat of the
 request it handled last from its cache, without running the model again.
+
+This module moves single frames (``request`` retries one, ``attempt`` sends one once);
+harness.chunks builds requests and answers of any size out of them, sized to the link.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, fields
 
 import serial
 
+from edge_lstm import __version__
 from edge_lstm.errors import EXIT_MISSING_TOOL, EdgeLstmError
 from edge_lstm.harness import cobs
 from edge_lstm.harness.framing import Frame, FrameError, FrameReader, encode_frame
@@ -43,6 +48,9 @@ TRANSFER_MARGIN = 2.0
 RETRIES = 5
 #: Granularity of waiting for bytes.
 READ_SLICE = 0.02
+#: Silence after which bytes without their closing delimiter are tried as a whole frame: a
+#: dropped delimiter then costs this instead of a timeout (only a frame whose CRC holds counts).
+ANSWER_GAP = 0.03
 DEFAULT_BAUD = 115200
 
 Trace = Callable[[str], None]
@@ -58,17 +66,40 @@ class ProtocolVersionError(EdgeLstmError):
     """The device speaks another protocol version: its firmware is from another edge-lstm."""
 
 
+def version_message(port_url: str, device_version: int) -> str:
+    """Both versions and the way out, for a firmware built by another edge-lstm."""
+    age = "an older" if device_version < PROTOCOL_VERSION else "a newer"
+    return (
+        f"{port_url}: the firmware speaks serial protocol version {device_version}, this "
+        f"edge-lstm ({__version__}) speaks version {PROTOCOL_VERSION}: the firmware was built "
+        f"by {age} edge-lstm. Rebuild it with this edge-lstm (edge-lstm export, build and "
+        "flash, or edge-lstm run) and try again."
+    )
+
+
+@dataclass(frozen=True)
+class Miss:
+    """Why one attempt got no usable answer; ``damaged_answer`` means the device did answer."""
+
+    reason: str
+    damaged_answer: bool = False
+
+
 @dataclass
 class LinkStats:
     """Counters a report can show; a clean link has zero in all but the first two."""
 
-    frames_sent: int = 0  # first sends and resends
+    frames_sent: int = 0  # first sends and resends: always exchanges + retries
+    exchanges: int = 0  # first sends (a request, a PUT chunk, a GET piece, a RUN)
     frames_received: int = 0  # valid frames, stale ones included
     retries: int = 0  # resends of a request
     timeouts: int = 0  # waits that ended with no valid answer
     bad_frames: int = 0  # received frames failing COBS/size/CRC checks
     link_errors: int = 0  # link-class ERRORs: the device received a damaged request
     stale_frames: int = 0  # valid frames answering an earlier request (late duplicates)
+    chunks_put: int = 0  # PUT chunks acknowledged (a chunked request's pieces)
+    chunks_got: int = 0  # GET pieces received (a held answer's pieces)
+    resumes: int = 0  # transfers resumed after the device lost them (a reset, a cut)
 
     def as_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -157,6 +188,12 @@ class Link:
             self.request_timeout + TRANSFER_MARGIN * line_time(wire, self.baud) + runs * run_timeout
         )
 
+    def next_seq(self) -> int:
+        """A fresh sequence number: the device's cache never mistakes it for an earlier one."""
+        seq = self._seq
+        self._seq = (self._seq + 1) & 0xFFFF
+        return seq
+
     def request(
         self,
         msg_type: int,
@@ -164,8 +201,10 @@ class Link:
         *,
         timeout: float | None = None,
         retries: int | None = None,
+        answers: Collection[int] | None = None,
     ) -> Frame:
-        """Send one request and return its answer: the response frame, or a final ERROR frame.
+        """Send one request and return its answer: the response frame (or one of ``answers``),
+        or a final ERROR frame.
 
         Raises LinkError when no valid answer came after ``retries`` resends, and
         ProtocolVersionError when the device answers in another protocol version.
@@ -173,26 +212,46 @@ class Link:
         retries = self.retries if retries is None else retries
         if timeout is None:
             timeout = self.timeout_for(len(payload), 0)
-        seq = self._seq
-        self._seq = (self._seq + 1) & 0xFFFF
-        frame = Frame(type=msg_type, seq=seq, payload=payload)
-        wire = bytes([cobs.DELIMITER]) + encode_frame(frame)
+        frame = Frame(type=msg_type, seq=self.next_seq(), payload=payload)
         reason = ""
         for attempt in range(retries + 1):
-            if attempt:
-                self.stats.retries += 1
-                self._log(
-                    f"retry {attempt}/{retries} of {_type_name(msg_type)} seq={seq}: {reason}"
-                )
-            self._send(frame, wire)
-            answer, reason = self._await(msg_type, seq, timeout)
+            answer, miss = self.attempt(
+                frame, timeout=timeout, answers=answers, retry=attempt > 0, why=reason
+            )
             if answer is not None:
                 return answer
+            assert miss is not None
+            reason = miss.reason
         raise LinkError(
             f"{self.port_url}: no valid answer to {_type_name(msg_type)} after "
             f"{retries + 1} attempts (last: {reason}); is the firmware running and the port "
             "right?"
         )
+
+    def attempt(
+        self,
+        frame: Frame,
+        *,
+        timeout: float,
+        answers: Collection[int] | None = None,
+        retry: bool = False,
+        why: str = "",
+    ) -> tuple[Frame | None, Miss | None]:
+        """Send ``frame`` once and wait for its answer (a type in ``answers``, default the
+        response type, or a final ERROR); a resend of the same frame is safe (device cache)."""
+        if retry:
+            self.stats.retries += 1
+            self._log(f"retry {_type_name(frame.type)} seq={frame.seq}: {why}")
+        else:
+            self.stats.exchanges += 1
+        accepted = {response_type(frame.type)} if answers is None else set(answers)
+        accepted.add(MsgType.ERROR)
+        # The leading delimiter ends whatever partial frame the device holds; the second
+        # trailing one ends this frame even when the line drops its first (an empty frame is
+        # ignored), where a lost end would otherwise cost a timeout.
+        delimiter = bytes([cobs.DELIMITER])
+        self._send(frame, delimiter + encode_frame(frame) + delimiter)
+        return self._await(accepted, frame.seq, timeout)
 
     def resync(self) -> None:
         """Drop what is buffered either side: a delimiter out, pending input discarded."""
@@ -214,22 +273,29 @@ class Link:
         except serial.SerialException as err:
             raise LinkError(f"{self.port_url}: write failed: {err}") from err
 
-    def _await(self, msg_type: int, seq: int, timeout: float) -> tuple[Frame | None, str]:
-        """Read until the answer to (msg_type, seq), a reason to resend, or the timeout."""
+    def _await(
+        self, accepted: Collection[int], seq: int, timeout: float
+    ) -> tuple[Frame | None, Miss | None]:
+        """Read until the answer to ``seq``, a reason to resend, or the timeout."""
         deadline = time.monotonic() + timeout
-        expected = response_type(msg_type)
+        last_byte = time.monotonic()
         while time.monotonic() < deadline:
             try:
                 data = self._port.read(max(1, self._port.in_waiting))
             except serial.SerialException as err:
                 raise LinkError(f"{self.port_url}: read failed: {err}") from err
-            if not data:
+            if data:
+                last_byte = time.monotonic()
+                events = self._reader.feed(data)
+            elif time.monotonic() - last_byte > ANSWER_GAP:
+                events = self._reader.flush()  # a frame whose delimiter was lost
+            else:
                 continue
-            resend = ""
-            for event in self._reader.feed(data):
+            miss: Miss | None = None
+            for event in events:
                 if isinstance(event, FrameError):
                     self._on_bad_frame(event)
-                    resend = f"damaged answer ({event.code.name})"
+                    miss = Miss(f"damaged answer ({event.code.name})", damaged_answer=True)
                     continue
                 self.stats.frames_received += 1
                 self._trace_in(event)
@@ -240,23 +306,20 @@ class Link:
                 ):
                     self.stats.link_errors += 1
                     name = ErrorCode(event.payload[0]).name
-                    resend = f"device received a damaged request ({name})"
-                elif event.seq == seq and event.type in (expected, MsgType.ERROR):
-                    return event, ""
+                    miss = Miss(f"device received a damaged request ({name})")
+                elif event.seq == seq and event.type in accepted:
+                    return event, None
                 else:
                     self.stats.stale_frames += 1
-            if resend:
-                return None, resend
+            if miss is not None:
+                return None, miss
         self.stats.timeouts += 1
-        return None, f"no answer in {timeout:.2f} s"
+        return None, Miss(f"no answer in {timeout:.2f} s")
 
     def _on_bad_frame(self, error: FrameError) -> None:
         self._log(f"<< bad frame: {error}\n{hexdump(error.data)}")
         if error.code is ErrorCode.BAD_VERSION and error.version is not None:
-            raise ProtocolVersionError(
-                f"{self.port_url}: the device speaks protocol version {error.version}, this "
-                f"edge-lstm speaks {PROTOCOL_VERSION}: export and flash the firmware again"
-            )
+            raise ProtocolVersionError(version_message(self.port_url, error.version))
         self.stats.bad_frames += 1
 
     def _trace_in(self, frame: Frame) -> None:

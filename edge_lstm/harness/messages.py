@@ -53,6 +53,8 @@ class DeviceInfo:
     ram_bytes: int
     cpu_hz: int
     model_sha256: str  # lowercase hex, as in edge_lstm.json and the .tflite's digest
+    stage_bytes: int  # largest request payload the device can stage in PUT chunks
+    chunk_max: int  # most data bytes in one PUT or GET
     runtime: str
     board: str
     cycle_unit: str
@@ -79,6 +81,8 @@ def encode_info(info: DeviceInfo) -> bytes:
         ram_bytes=info.ram_bytes,
         cpu_hz=info.cpu_hz,
         model_sha256=bytes.fromhex(info.model_sha256),
+        stage_bytes=info.stage_bytes,
+        chunk_max=info.chunk_max,
     )
     strings = b""
     for name in INFO_STRINGS:
@@ -119,6 +123,8 @@ def decode_info(payload: bytes) -> DeviceInfo:
         ram_bytes=fields["ram_bytes"],
         cpu_hz=fields["cpu_hz"],
         model_sha256=fields["model_sha256"].hex(),
+        stage_bytes=fields["stage_bytes"],
+        chunk_max=fields["chunk_max"],
         **strings,
     )
 

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-PROTOCOL_VERSION = 2
+#: Version 3 added the chunked exchange (PUT, RUN, GET); a firmware of another version answers
+#: every frame with BAD_VERSION, which the host reports with both versions.
+PROTOCOL_VERSION = 3
 
 #: Largest payload of any frame. It bounds the largest INFER input (T*F int8, up to 128*40 =
 #: 5120 bytes in the supported models) with room to spare, and fits the uint16 length field.
@@ -33,6 +35,15 @@ MAX_STRING = 63
 #: Longest detail text in an ERROR response.
 MAX_ERROR_TEXT = 64
 
+#: Most data bytes in one PUT or GET chunk. It sizes the device's receive buffer (which no
+#: longer has to hold a whole input sequence) and the host's starting chunk size: a clean link
+#: moves a sequence in few round trips, and the host halves from here when chunks get damaged.
+CHUNK_MAX = 256
+
+#: Fewest data bytes the host puts in a chunk: below this the frame overhead (header, CRC,
+#: COBS, delimiters: about 20 bytes each way) dominates and smaller frames barely survive more.
+CHUNK_MIN = 16
+
 
 class MsgType(IntEnum):
     """Message types; requests have the top bit clear, responses set."""
@@ -43,12 +54,18 @@ class MsgType(IntEnum):
     STEP = 0x04
     OUTPUT = 0x05
     BENCH = 0x06
+    PUT = 0x07  # one chunk of a request payload, written into the device's staging buffer
+    RUN = 0x08  # run a request on the staged payload (or an empty one); the answer may be held
+    GET = 0x09  # one chunk of the device's last answer
     INFO = HELLO | RESPONSE_FLAG
     RESET_DONE = RESET | RESPONSE_FLAG
     INFER_RESULT = INFER | RESPONSE_FLAG
     STEP_DONE = STEP | RESPONSE_FLAG
     OUTPUT_RESULT = OUTPUT | RESPONSE_FLAG
     BENCH_RESULT = BENCH | RESPONSE_FLAG
+    PUT_ACK = PUT | RESPONSE_FLAG
+    HELD = RUN | RESPONSE_FLAG  # the answer is larger than the host asked for: fetch it by GET
+    GET_DATA = GET | RESPONSE_FLAG
     ERROR = 0xFF
 
 
@@ -72,6 +89,8 @@ class ErrorCode(IntEnum):
     UNKNOWN_TYPE = 7  # not a request type this firmware knows
     BAD_ARG = 8  # a payload value is out of range (e.g. BENCH runs)
     MODEL_ERROR = 9  # the model API returned non-zero (aux holds the status)
+    NOT_STAGED = 10  # RUN: the staged payload is incomplete or not the one named (aux: bytes held)
+    NOT_HELD = 11  # GET: the device holds no answer to that request (it reset, or never ran it)
 
 
 #: Errors that mean "the request frame was damaged on the way": the host resends the same frame.
@@ -79,6 +98,13 @@ class ErrorCode(IntEnum):
 LINK_ERRORS: frozenset[int] = frozenset(
     {ErrorCode.BAD_CRC, ErrorCode.BAD_COBS, ErrorCode.TOO_LONG, ErrorCode.TOO_SHORT}
 )
+
+#: Errors that mean "the device lost state the host counted on" (a reset between chunks, a
+#: cut): the host sends the payload again from where the device says and repeats the request.
+RESUME_ERRORS: frozenset[int] = frozenset({ErrorCode.NOT_STAGED, ErrorCode.NOT_HELD})
+
+#: The chunk messages: answered from a side buffer, never from or into the response cache.
+CHUNK_TYPES: frozenset[int] = frozenset({MsgType.PUT, MsgType.GET})
 
 _C_TYPES = {
     "B": "uint8",
@@ -164,6 +190,8 @@ INFO = Layout(
         ("ram_bytes", "I"),
         ("cpu_hz", "I"),
         ("model_sha256", "32s"),
+        ("stage_bytes", "H"),  # largest request payload that can be staged by PUT (BENCH's)
+        ("chunk_max", "H"),  # most data bytes the device takes in one PUT or gives in one GET
     ),
 )
 INFO_STRINGS = ("runtime", "board", "cycle_unit", "build_id")
@@ -189,6 +217,44 @@ BENCH_RESULT = Layout(
         ("stack_used", "I"),  # stack high-water mark in bytes since boot (painted stack)
     ),
 )
+#: PUT request: this record, then 1..CHUNK_MAX data bytes for payload[offset:offset + n] of the
+#: transfer ``xfer`` whose whole payload is ``total`` bytes. Offset 0 of a new xfer starts it.
+PUT_REQUEST = Layout("PUT_REQ", (("xfer", "H"), ("offset", "H"), ("total", "H"), ("reserved", "H")))
+#: PUT_ACK: bytes 0..received of ``xfer`` are held (contiguously); 0 when the device does not
+#: hold that transfer (it reset): the host resumes from ``received``.
+PUT_ACK = Layout("PUT_ACK", (("xfer", "H"), ("received", "H"), ("total", "H"), ("reserved", "H")))
+#: RUN request: run ``type`` on the staged payload of ``xfer`` (``length`` bytes whose CRC-32 is
+#: ``crc``; length 0 needs no staging). The answer comes whole when its payload is at most
+#: ``max_answer`` bytes, else HELD says how to fetch it.
+RUN_REQUEST = Layout(
+    "RUN_REQ",
+    (
+        ("type", "B"),
+        ("reserved", "B"),
+        ("xfer", "H"),
+        ("length", "H"),
+        ("max_answer", "H"),
+        ("crc", "I"),
+    ),
+)
+#: HELD (answer to RUN): the answer of ``type`` with ``length`` payload bytes (CRC-32 ``crc``)
+#: waits on the device; GET fetches it.
+HELD = Layout("HELD", (("type", "B"), ("reserved", "B"), ("length", "H"), ("crc", "I")))
+#: GET request: up to ``length`` bytes from ``offset`` of the answer to request ``seq``.
+GET_REQUEST = Layout("GET_REQ", (("seq", "H"), ("offset", "H"), ("length", "H"), ("reserved", "H")))
+#: GET_DATA: this record, then the bytes; ``type``, ``total`` and ``crc`` describe the whole
+#: answer so that any piece also says what the assembled answer must be.
+GET_DATA = Layout(
+    "GET_DATA",
+    (
+        ("seq", "H"),
+        ("offset", "H"),
+        ("total", "H"),
+        ("type", "B"),
+        ("reserved", "B"),
+        ("crc", "I"),
+    ),
+)
 #: ERROR: this record, then up to MAX_ERROR_TEXT bytes of ASCII detail text.
 ERROR = Layout(
     "ERROR",
@@ -205,6 +271,12 @@ LAYOUTS: tuple[Layout, ...] = (
     BENCH_REQUEST,
     BENCH_RESULT,
     ERROR,
+    PUT_REQUEST,
+    PUT_ACK,
+    RUN_REQUEST,
+    HELD,
+    GET_REQUEST,
+    GET_DATA,
 )
 
 #: Scalar constants emitted into el_protocol.h, as EL_PROTO_<name>.
@@ -220,6 +292,8 @@ SCALARS: Mapping[str, int] = {
     "MAX_FRAME": MAX_FRAME,
     "INFO_MAX": INFO_MAX,
     "ERROR_MAX": ERROR_MAX,
+    "CHUNK_MAX": CHUNK_MAX,
+    "CHUNK_MIN": CHUNK_MIN,
     "DELIMITER": 0x00,
 }
 
