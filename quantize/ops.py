@@ -14,9 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from quantize.errors import UnsupportedModelError
+from quantize.kernels.activation import dequantize, logistic_tanh, relu6, requantize
 from quantize.kernels.common import OpFn
+from quantize.kernels.concat import concatenation, pad, reverse_v2
+from quantize.kernels.conv import conv_2d, depthwise_conv_2d
+from quantize.kernels.elementwise import add_sub, mul
 from quantize.kernels.fully_connected import fully_connected
 from quantize.kernels.lstm import lstm
+from quantize.kernels.pooling import average_pool_2d, max_pool_2d
+from quantize.kernels.reduce import mean, reduce_max
 from quantize.kernels.shape import reshape, strided_slice
 from quantize.kernels.softmax import softmax
 
@@ -63,29 +69,38 @@ _ROWS = (
     OpRow("RESHAPE", reshape, "view", "AddReshape", ("reshape", "reshape_common")),
     OpRow("SQUEEZE", reshape, None, "AddSqueeze", ("squeeze",)),
     OpRow("EXPAND_DIMS", reshape, None, "AddExpandDims", ("expand_dims",)),
+    OpRow("QUANTIZE", requantize, None, "AddQuantize", ("quantize", "quantize_common")),
+    OpRow("DEQUANTIZE", dequantize, None, "AddDequantize", ("dequantize", "dequantize_common")),
+    OpRow("RELU", requantize, None, "AddRelu", ("activations", "activations_common")),
+    OpRow("RELU6", relu6, None, "AddRelu6", ("activations", "activations_common")),
+    OpRow("TANH", logistic_tanh, None, "AddTanh", ("tanh",)),
+    OpRow("LOGISTIC", logistic_tanh, None, "AddLogistic", ("logistic", "logistic_common")),
+    OpRow("ADD", add_sub, None, "AddAdd", ("add", "add_common")),
+    OpRow("SUB", add_sub, None, "AddSub", ("sub", "sub_common")),
+    OpRow("MUL", mul, None, "AddMul", ("mul", "mul_common")),
+    OpRow("CONCATENATION", concatenation, None, "AddConcatenation", ("concatenation",)),
+    OpRow("PAD", pad, None, "AddPad", ("pad", "pad_common")),
+    OpRow("REVERSE_V2", reverse_v2, None, "AddReverseV2", ("reverse",)),
+    OpRow("MEAN", mean, None, "AddMean", ("reduce", "reduce_common")),
+    OpRow("REDUCE_MAX", reduce_max, None, "AddReduceMax", ("reduce", "reduce_common")),
+    OpRow("MAX_POOL_2D", max_pool_2d, None, "AddMaxPool2D", ("pooling", "pooling_common")),
+    OpRow(
+        "AVERAGE_POOL_2D", average_pool_2d, None, "AddAveragePool2D", ("pooling", "pooling_common")
+    ),
+    OpRow("CONV_2D", conv_2d, None, "AddConv2D", ("conv", "conv_common")),
+    OpRow(
+        "DEPTHWISE_CONV_2D",
+        depthwise_conv_2d,
+        None,
+        "AddDepthwiseConv2D",
+        ("depthwise_conv", "depthwise_conv_common"),
+    ),
     # registered for TFLM exports of models converted elsewhere; no reference kernel yet
-    OpRow("QUANTIZE", None, None, "AddQuantize", ("quantize", "quantize_common")),
-    OpRow("DEQUANTIZE", None, None, "AddDequantize", ("dequantize", "dequantize_common")),
-    OpRow("RELU", None, None, "AddRelu", ("activations", "activations_common")),
-    OpRow("TANH", None, None, "AddTanh", ("tanh",)),
-    OpRow("LOGISTIC", None, None, "AddLogistic", ("logistic", "logistic_common")),
-    OpRow("ADD", None, None, "AddAdd", ("add", "add_common")),
-    OpRow("MUL", None, None, "AddMul", ("mul", "mul_common")),
-    OpRow("CONCATENATION", None, None, "AddConcatenation", ("concatenation",)),
     OpRow("SHAPE", None, None, "AddShape", ("shape",)),
     OpRow("PACK", None, None, "AddPack", ("pack",)),
     OpRow("UNPACK", None, None, "AddUnpack", ("unpack",)),
     OpRow("TRANSPOSE", None, None, "AddTranspose", ("transpose", "transpose_common")),
     OpRow("GATHER", None, None, "AddGather", ("gather",)),
-    OpRow("MEAN", None, None, "AddMean", ("reduce", "reduce_common")),
-    OpRow("CONV_2D", None, None, "AddConv2D", ("conv", "conv_common")),
-    OpRow(
-        "DEPTHWISE_CONV_2D",
-        None,
-        None,
-        "AddDepthwiseConv2D",
-        ("depthwise_conv", "depthwise_conv_common"),
-    ),
 )
 
 OPS: dict[str, OpRow] = {row.opcode: row for row in _ROWS}
