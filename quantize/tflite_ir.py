@@ -53,6 +53,20 @@ def _options_dict(options: Any) -> dict[str, Any]:
     return {key: value for key, value in vars(options).items() if not key.startswith("_")}
 
 
+def _custom_options(op: Any) -> dict[str, Any]:
+    """A custom op's options: its flexbuffer map decoded (TFLite's one custom-options format).
+
+    A decoding error propagates, so a corrupt map is reported as a broken model file.
+    """
+    raw = op.customOptions
+    if raw is None or len(raw) == 0:
+        return {}
+    from flatbuffers import flexbuffers
+
+    value = flexbuffers.Loads(bytes(np.asarray(raw, dtype=np.uint8).tobytes()))
+    return dict(value) if isinstance(value, dict) else {"value": value}
+
+
 def read_model(path: str | Path) -> Model:
     path = Path(path)
     try:
@@ -156,7 +170,11 @@ def _to_ir(fb: Any, data: bytes, schema: Any) -> Model:
                 version=int(code.version),
                 inputs=ins,
                 outputs=outs,
-                options=_options_dict(op.builtinOptions),
+                options=(
+                    _custom_options(op)
+                    if opcode.startswith("CUSTOM:")
+                    else _options_dict(op.builtinOptions)
+                ),
             )
         )
 
