@@ -91,11 +91,6 @@ def export_project(
             f"--weights {weight_storage} is a native-engine option; TFLM reads the .tflite "
             "weights as they are (drop --weights or use --runtime native)"
         )
-    if runtime == "tflm" and tflm_dir is not None and not Path(tflm_dir).is_dir():
-        raise BadInputError(
-            f"--tflm-dir {tflm_dir} (or $EDGE_LSTM_TFLM_DIR) is not a folder: give a TFLite "
-            "Micro source tree (docs/tflm.md), or leave it out"
-        )
     board = get_board(board_name)
     check_format(fmt, runtime, board.name)
     out_dir = Path(out_dir)

@@ -35,7 +35,7 @@ sys.meta_path.insert(0, _NoTensorFlow())
 
 UNWRITABLE = "/proc/edge-lstm-test"  # cannot be created, not even by root
 BOARD_ENV = {"EDGE_LSTM_BOARD": "nosuch"}
-TFLM_ENV = {"EDGE_LSTM_TFLM_DIR": "/nonexistent/tflm-tree"}
+TFLM_ENV = {"EDGE_LSTM_TFLM_DIR": "{in}/good.tflite"}  # a tree not made yet is fine, a file not
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ CASES = [
     case("export-missing", "export {in}/missing.tflite -o fw", 2, r"cannot read"),
     case("export-garbage", "export {in}/garbage.tflite -o fw", 2, r"not a \.tflite model"),
     case("export-tflm-env", "export {in}/good.tflite --runtime tflm -o fw", 2,
-         r"--tflm-dir /nonexistent/tflm-tree .* is not a folder", TFLM_ENV),
+         r"invalid value for '--tflm-dir'.*good\.tflite' is a file", TFLM_ENV),
     # boards
     case("boards-option", "boards --nosuch", 2, USAGE),
     # build
@@ -219,7 +219,8 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple]:
         workspace = make_workspace(root / c.id)
         before = snapshot(workspace)
         args = [a.replace("{in}", str(inputs)) for a in c.args]
-        done = cli(args, workspace, dict(c.env))
+        env = {k: v.replace("{in}", str(inputs)) for k, v in c.env}
+        done = cli(args, workspace, env)
         return done, before, snapshot(workspace)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
