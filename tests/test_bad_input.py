@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from model_zoo import tflite_path
+from toolchain import require
 
 BLOCK_TENSORFLOW = """
 import importlib.abc, sys
@@ -305,3 +306,20 @@ def test_export_replaces_its_own_folder_and_others_only_with_force(tmp_path: Pat
     assert forced.exit_code == 0, forced.output
     assert not (mine / "notes.txt").exists() and (mine / "edge_lstm.json").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fw", "mine"]  # no temporary folders
+
+
+def test_a_failed_build_is_one_error_line_with_the_compiler_output_indented(
+    tmp_path: Path,
+) -> None:
+    require("make")
+    require("cc")
+    project = tmp_path / "fw"
+    project.mkdir()
+    (project / "Makefile").write_text("all:\n\t@echo 'model.c:3: error: oops' >&2; exit 1\n")
+    (project / "edge_lstm.json").write_text('{"tool": "edge-lstm", "board": "host"}\n')
+    done = cli(["build", str(project)], tmp_path, {})
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    first, *rest = done.stderr.splitlines()
+    assert first.startswith(f"error: make failed in {project}"), done.stderr
+    assert "  model.c:3: error: oops" in rest
+    assert all(line.startswith("  ") for line in rest), done.stderr
