@@ -4,8 +4,8 @@ Both the numpy reference and the C code generator take their multipliers, shifts
 here, so the two can only differ in how they loop, never in a constant. Everything is derived from
 the tensors of the .tflite the way the runtime's Prepare step derives it (TFLite Micro:
 micro/kernels/lstm_eval_common.cc and fully_connected_common.cc; LiteRT: kernels/lstm.cc
-PopulateQuantizedLstmParams8x8_16), including the float32-versus-float64 order of the scale
-products, because a one-ulp difference in a scale can move a multiplier by one.
+PopulateQuantizedLstmParams8x8_16), including whether a product of two scales is taken in float32
+or in float64, because a one-ulp difference in a scale can move a multiplier by one.
 
 Gate order everywhere in this module is (input i, forget f, cell g, output o), the order of the
 operator's tensors; row blocks of the stacked matrices follow it.
@@ -154,10 +154,13 @@ def lstm_params(model: Model, op: Operator, variant: str = "tflm") -> LstmParams
     s_x, s_h, s_c = np.float32(x.scale), np.float32(h.scale), np.float32(c.scale)
     if variant == "tflm":
         # CreateGateParams -> CalculateOpDataFullyConnected (per-tensor weights) ->
-        # GetQuantizedConvolutionMultipler: the product of the two float scales is taken in
-        # float32 (static_cast<double>(input_scale * filter_scale)), the quotient in double.
-        in_scales = [float(s_x * np.float32(w.scale)) / GATE_PREACT_SCALE for w in wx]
-        rec_scales = [float(s_h * np.float32(w.scale)) / GATE_PREACT_SCALE for w in wh]
+        # GetQuantizedConvolutionMultipler: both float scales are widened to double before they
+        # are multiplied, the quotient in double. (TFLM builds up to mid-2026 took the product in
+        # float32, static_cast<double>(input_scale * filter_scale); the tflite-micro wheels of
+        # October 2026 and later multiply in double. The two multipliers differ by up to ~64, which
+        # moves a gate pre-activation by one where its exact value sits next to a rounding half.)
+        in_scales = [float(s_x) * float(np.float32(w.scale)) / GATE_PREACT_SCALE for w in wx]
+        rec_scales = [float(s_h) * float(np.float32(w.scale)) / GATE_PREACT_SCALE for w in wh]
     else:
         # PopulateQuantizedLstmParams8x8_16: float32 products and quotient
         pre = np.float32(GATE_PREACT_SCALE)

@@ -14,7 +14,7 @@ from quantize.op_params import fully_connected_params
 
 
 def fully_connected(model: Model, op: Operator, env: Env, variant: str) -> None:
-    p = fully_connected_params(model, op)
+    p = fully_connected_params(model, op, variant)
     x = env[op.inputs[0]]
     rows = x.reshape(-1, p.input_size)
     acc = matmul_exact(rows.astype(np.int64) - p.input_zero_point, p.weights) + p.bias
