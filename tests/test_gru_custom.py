@@ -44,6 +44,16 @@ SOURCES = ("quantize/custom_recurrent.py", "quantize/gru_params.py")
 MODELS: dict[str, tuple[str, list[tuple[str, int, dict[str, Any]]]]] = {
     "gru-dense": ("tf_keras", [("GRU", 16, {}), ("Dense", 4, {"activation": "softmax"})]),
     "rnn-seq": ("keras", [("SimpleRNN", 6, {"return_sequences": True})]),
+    "gru-rnn-dense": (
+        "tf_keras",
+        [
+            ("GRU", 10, {"return_sequences": True}),
+            ("Dropout", 0, {"rate": 0.2}),
+            ("SimpleRNN", 7, {}),
+            ("Dense", 3, {"activation": "relu"}),
+            ("Dense", 2, {}),
+        ],
+    ),  # fmt: skip
     "gru-lstm": (
         "tf_keras",
         [
@@ -73,7 +83,12 @@ def build(name: str) -> Any:
     k.utils.set_random_seed(0)
     return k.Sequential(
         [k.Input(shape=(STEPS, FEATURES))]
-        + [getattr(k.layers, cls)(units, **kw) for cls, units, kw in layers]
+        + [
+            getattr(k.layers, cls)(**kw)
+            if cls == "Dropout"
+            else getattr(k.layers, cls)(units, **kw)
+            for cls, units, kw in layers
+        ]
     )
 
 
@@ -103,22 +118,24 @@ def converted(name: str) -> bytes:
 # recurrent state is within a few steps of h of float (tests/test_gru_integer.py), and the
 # converted LSTM and Dense pieces add their own int8 rounding; the head multiplies these by its
 # weights. Measured max abs errors: 0.023 (gru-dense), 0.023 (rnn-seq), 0.042 (gru-lstm), 0.039
-# (lstm-gru); mean errors 0.0013-0.0033. Limits at about twice those. A wrong scale or zero point
-# anywhere moves the mean by far more than its limit.
-MAX_ERROR = {"gru-dense": 0.05, "rnn-seq": 0.05, "gru-lstm": 0.08, "lstm-gru": 0.08}
-MEAN_ERROR = 0.008
+# (lstm-gru), 0.117 (gru-rnn-dense: two recurrent layers, a linear head of step 0.0074); mean
+# errors 0.0013-0.0033, 0.0055 for gru-rnn-dense. Limits at about twice those. A wrong scale or
+# zero point anywhere moves the mean by far more than its limit.
+MAX_ERROR = {"gru-dense": 0.05, "rnn-seq": 0.05, "gru-lstm": 0.08, "lstm-gru": 0.08,
+             "gru-rnn-dense": 0.25}  # fmt: skip
+MEAN_ERROR = {"gru-rnn-dense": 0.012}  # 0.008 for the others
 
 
 @pytest.mark.parametrize(
     "name",
-    ["gru-dense", "rnn-seq"]
+    ["gru-dense", "rnn-seq", "gru-rnn-dense"]
     + [pytest.param(n, marks=pytest.mark.slow) for n in ("gru-lstm", "lstm-gru")],
 )
 def test_spliced_model_close_to_float_keras(name: str) -> None:
     data = converted(name)
     model = parse_model(data)
     customs = [op for op in model.operators if op.opcode in OPCODES]
-    assert len(customs) == 1
+    assert len(customs) == sum(cls in ("GRU", "SimpleRNN") for cls, _, _ in MODELS[name][1])
     if "lstm" in name:
         assert "UNIDIRECTIONAL_SEQUENCE_LSTM" in model.opcodes
     x = np.random.default_rng(1).standard_normal((200, STEPS, FEATURES)).astype(np.float32)
@@ -134,7 +151,7 @@ def test_spliced_model_close_to_float_keras(name: str) -> None:
           f"mean {err.mean():.5f} (reference {took:.2f} s for {len(x)} inputs)")  # fmt: skip
     assert y.shape == expected.shape
     assert err.max() <= MAX_ERROR[name]
-    assert err.mean() <= MEAN_ERROR
+    assert err.mean() <= MEAN_ERROR.get(name, 0.008)
 
 
 @pytest.mark.parametrize("name", ["gru-dense", "rnn-seq"])
