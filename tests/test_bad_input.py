@@ -323,3 +323,25 @@ def test_a_failed_build_is_one_error_line_with_the_compiler_output_indented(
     assert first.startswith(f"error: make failed in {project}"), done.stderr
     assert "  model.c:3: error: oops" in rest
     assert all(line.startswith("  ") for line in rest), done.stderr
+
+
+def test_flash_to_another_board_needs_force(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from edge_lstm.cli import main
+
+    fw = tmp_path / "fw"
+    exported = CliRunner().invoke(main, ["export", str(tflite_path("tiny")), "-o", str(fw)])
+    assert exported.exit_code == 0, exported.output
+    (fw / "build").mkdir()
+    for ext in ("elf", "bin", "hex"):  # the plan needs the paths, not a real image
+        (fw / "build" / f"firmware.{ext}").write_bytes(b"\0")
+    args = ["flash", str(fw), "--board", "nucleo-f446re", "--dry-run"]
+    refused = CliRunner().invoke(main, args)
+    assert refused.exit_code == 2
+    assert "exported for qemu-cortex-m4, not nucleo-f446re" in refused.stderr
+    forced = CliRunner().invoke(main, [*args, "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert "board: nucleo-f446re" in forced.stdout and "pyocd flash" in forced.stdout
+    same = CliRunner().invoke(main, ["flash", str(fw), "--board", "qemu-cortex-m4", "--dry-run"])
+    assert same.exit_code == 0 and "qemu-system-arm" in same.stdout
