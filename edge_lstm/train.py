@@ -51,15 +51,43 @@ def load_training_data(name_or_path: str, seed: int) -> tuple[Dataset, Dataset]:
     return builtin_dataset(name_or_path, seed=seed)
 
 
+#: the architectures `train --arch` builds, for trying the supported layers on a dataset
+ARCHITECTURES = ("lstm", "conv-lstm", "bilstm", "lstm-pool")
+
+
 def build_model(
-    timesteps: int, features: int, hidden: int, layers: int, outputs: int, classify: bool
+    timesteps: int,
+    features: int,
+    hidden: int,
+    layers: int,
+    outputs: int,
+    classify: bool,
+    arch: str = "lstm",
 ) -> Any:
+    """A Keras 3 model of one of ARCHITECTURES, compiled for classification or regression.
+
+    lstm: LSTM x layers -> Dense. conv-lstm: Conv1D(relu) -> MaxPooling1D(2) (when T >= 4) ->
+    LSTM x layers -> Dense, the DeepConvLSTM shape of IMU models. bilstm: Bidirectional(LSTM)
+    x layers -> Dense. lstm-pool: LSTM x layers (the last with return_sequences) ->
+    GlobalAveragePooling1D -> Dense.
+    """
     import keras
 
+    if arch not in ARCHITECTURES:
+        raise BadInputError(f"unknown architecture {arch!r}; choose one of {ARCHITECTURES}")
+    L = keras.layers
     model_layers: list[Any] = [keras.Input(shape=(timesteps, features))]
+    if arch == "conv-lstm":
+        model_layers.append(L.Conv1D(max(8, hidden // 2), 3, padding="same", activation="relu"))
+        if timesteps >= 4:
+            model_layers.append(L.MaxPooling1D(2))
     for i in range(layers):
-        model_layers.append(keras.layers.LSTM(hidden, return_sequences=i < layers - 1))
-    model_layers.append(keras.layers.Dense(outputs, activation="softmax" if classify else None))
+        sequences = i < layers - 1 or arch == "lstm-pool"
+        lstm = L.LSTM(hidden, return_sequences=sequences)
+        model_layers.append(L.Bidirectional(lstm) if arch == "bilstm" else lstm)
+    if arch == "lstm-pool":
+        model_layers.append(L.GlobalAveragePooling1D())
+    model_layers.append(L.Dense(outputs, activation="softmax" if classify else None))
     model = keras.Sequential(model_layers)
     if classify:
         model.compile(
@@ -81,12 +109,15 @@ def train(
     seed: int = 0,
     batch_size: int = 32,
     progress: bool = True,
+    arch: str = "lstm",
 ) -> TrainResult:
     from quantize.quiet import import_tensorflow
 
     # the user's input is checked before TensorFlow loads (seconds) and training runs (minutes)
     if output.suffix != ".keras":
         raise BadInputError(f"output {output} must end in .keras")
+    if arch not in ARCHITECTURES:
+        raise BadInputError(f"unknown architecture {arch!r}; choose one of {ARCHITECTURES}")
     check_output_file(output)
     train_set, test_set = load_training_data(dataset, seed)
     import_tensorflow()
@@ -99,7 +130,7 @@ def train(
     classify = train_set.y.ndim == 1
     outputs = int(train_set.y.max()) + 1 if classify else int(train_set.y.shape[1])
     _, timesteps, features = train_set.x.shape
-    model = build_model(timesteps, features, hidden, layers, outputs, classify)
+    model = build_model(timesteps, features, hidden, layers, outputs, classify, arch)
     callbacks = [_progress_callback(epochs)] if progress else []
     model.fit(
         train_set.x,

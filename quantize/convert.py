@@ -21,7 +21,7 @@ import numpy as np
 from quantize.errors import BadModelFileError, ConversionError, UnsupportedModelError
 from quantize.ops import REFERENCE_OPS
 from quantize.quiet import import_tensorflow, native_stderr_captured
-from quantize.support import ModelSpec, describe_model
+from quantize.support import LayerSpec, ModelSpec, describe_model
 from quantize.tflite_ir import parse_model
 
 # Max abs difference between the user's float model and its tf_keras rebuild: both compute
@@ -95,26 +95,24 @@ def rebuild_tf_keras(spec: ModelSpec) -> Any:
     inputs = tf_keras.Input(shape=(spec.timesteps, spec.features), batch_size=1)
     x = inputs
     for layer in spec.layers:
-        if layer.kind == "lstm":
-            keras_layer = tf_keras.layers.LSTM(
-                layer.config["units"],
-                return_sequences=layer.config["return_sequences"],
-                use_bias=layer.config["use_bias"],
-                name=layer.name,
-            )
-        elif layer.kind == "dense":
-            keras_layer = tf_keras.layers.Dense(
-                layer.config["units"],
-                activation=layer.config["activation"],
-                use_bias=layer.config["use_bias"],
-                name=layer.name,
-            )
-        else:
-            keras_layer = tf_keras.layers.Softmax(name=layer.name)
+        keras_layer = _tf_keras_layer(layer)
         x = keras_layer(x)
         if layer.weights:
             keras_layer.set_weights(layer.weights)
     return tf_keras.Model(inputs, x)
+
+
+def _tf_keras_layer(layer: LayerSpec) -> Any:
+    import tensorflow as tf
+    import tf_keras
+
+    config = dict(layer.config)
+    if config.get("activation") == "relu6":  # tf_keras knows no "relu6" by name
+        config["activation"] = tf.nn.relu6
+    cls = getattr(tf_keras.layers, layer.tf_keras_class)
+    if layer.inner is not None:
+        return cls(_tf_keras_layer(layer.inner), name=layer.name, **config)
+    return cls(name=layer.name, **config)
 
 
 def _predict(model: Any, x: np.ndarray) -> np.ndarray:

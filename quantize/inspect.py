@@ -49,6 +49,7 @@ def op_macs(model: Model, op: Operator) -> int:
     LSTM: every step multiplies four [H, I] input matrices and four [H, H] recurrent matrices,
     4*H*(I+H) per step, times T steps (the elementwise gate products are not counted).
     FULLY_CONNECTED: in*out per row, times the rows (T rows for a per-step head).
+    CONV_2D / DEPTHWISE_CONV_2D (Conv1D front ends): the kernel window per output value.
     """
     if op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM":
         x = model.tensors[op.inputs[0]]
@@ -63,6 +64,12 @@ def op_macs(model: Model, op: Operator) -> int:
         out_features, in_features = weights.shape[0], weights.shape[-1]
         rows = math.prod(model.tensors[op.inputs[0]].shape) // in_features
         return rows * in_features * out_features
+    if op.opcode == "CONV_2D":  # weights [out_c, kh, kw, in_c]: a kernel window per output
+        _, kh, kw, in_c = model.tensors[op.inputs[1]].shape
+        return math.prod(model.tensors[op.outputs[0]].shape) * kh * kw * in_c
+    if op.opcode == "DEPTHWISE_CONV_2D":  # weights [1, kh, kw, out_c]: one channel per output
+        _, kh, kw, _ = model.tensors[op.inputs[1]].shape
+        return math.prod(model.tensors[op.outputs[0]].shape) * kh * kw
     return 0
 
 

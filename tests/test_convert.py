@@ -86,7 +86,7 @@ def _unsupported_cases():
     L = keras.layers
     return {
         "gru": ([L.GRU(4), L.Dense(2)], "GRU"),
-        "bidirectional": ([L.Bidirectional(L.LSTM(4)), L.Dense(2)], "Bidirectional"),
+        "bidirectional_gru": ([L.Bidirectional(L.GRU(4)), L.Dense(2)], "a wrapped GRU"),
         "go_backwards": ([L.LSTM(4, go_backwards=True), L.Dense(2)], "go_backwards=True"),
         "activation": ([L.LSTM(4, activation="relu"), L.Dense(2)], "activation='relu'"),
         "recurrent_activation": (
@@ -94,9 +94,17 @@ def _unsupported_cases():
             "recurrent_activation='hard_sigmoid'",
         ),
         "masking": ([L.Masking(), L.LSTM(4), L.Dense(2)], "Masking"),
-        "conv": ([L.Conv1D(4, 3), L.LSTM(4), L.Dense(2)], "Conv1D"),
-        "dense_activation": ([L.LSTM(4), L.Dense(2, activation="tanh")], "activation='tanh'"),
-        "no_lstm": ([L.Flatten(), L.Dense(2)], "Flatten"),
+        "conv_groups": ([L.Conv1D(3, 3, groups=3), L.LSTM(4), L.Dense(2)], "groups=3"),
+        "conv_activation": (
+            [L.Conv1D(4, 3, activation="elu"), L.LSTM(4), L.Dense(2)],
+            "activation='elu'",
+        ),
+        "dense_activation": ([L.LSTM(4), L.Dense(2, activation="elu")], "activation='elu'"),
+        "time_distributed_conv": (
+            [L.LSTM(4, return_sequences=True), L.TimeDistributed(L.Reshape((4, 1)))],
+            "a wrapped Reshape",
+        ),
+        "no_lstm": ([L.Flatten(), L.Dense(2)], "no LSTM layer"),
     }
 
 
@@ -104,13 +112,15 @@ def _unsupported_cases():
     "case",
     [
         "gru",
-        "bidirectional",
+        "bidirectional_gru",
         "go_backwards",
         "activation",
         "recurrent_activation",
         "masking",
-        "conv",
+        "conv_groups",
+        "conv_activation",
         "dense_activation",
+        "time_distributed_conv",
         "no_lstm",
     ],
 )

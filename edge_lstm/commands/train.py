@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from edge_lstm.train import ARCHITECTURES
+
 
 @click.command()
 @click.option(
@@ -14,6 +16,14 @@ import click
     default="digits",
     show_default=True,
     help="Built-in dataset (digits, sine) or an .npz/.csv file with x and y.",
+)
+@click.option(
+    "--arch",
+    type=click.Choice(ARCHITECTURES),
+    default="lstm",
+    show_default=True,
+    help="lstm: LSTM -> Dense; conv-lstm: Conv1D -> MaxPooling1D -> LSTM -> Dense; "
+    "bilstm: Bidirectional(LSTM) -> Dense; lstm-pool: LSTM -> GlobalAveragePooling1D -> Dense.",
 )
 @click.option("--hidden", default=32, show_default=True, type=click.IntRange(1, 512))
 @click.option("--layers", default=1, show_default=True, type=click.IntRange(1, 4))
@@ -28,7 +38,14 @@ import click
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def train(
-    dataset: str, hidden: int, layers: int, epochs: int, seed: int, output: Path, as_json: bool
+    dataset: str,
+    arch: str,
+    hidden: int,
+    layers: int,
+    epochs: int,
+    seed: int,
+    output: Path,
+    as_json: bool,
 ) -> None:
     """Train an LSTM classifier (integer labels) or regressor (float targets) with Keras.
 
@@ -38,6 +55,7 @@ def train(
     \b
     Example:
       edge-lstm train --dataset digits --hidden 32 --epochs 30 -o digits.keras
+      edge-lstm train --dataset digits --arch conv-lstm -o conv.keras
     """
     from edge_lstm.train import train as run_training
 
@@ -49,6 +67,7 @@ def train(
         epochs=epochs,
         seed=seed,
         progress=not as_json,
+        arch=arch,
     )
     summary = {
         "model": str(result.model_path),
