@@ -68,30 +68,35 @@ class ValidationReport:
 
 
 @contextlib.contextmanager
-def open_ports(board_name: str, ports: list[str], elf: Path | None) -> Iterator[list[str]]:
-    """Yield serial URLs: the given ports, or the pty of a board started from ``elf``."""
+def open_ports(
+    board_name: str, ports: list[str], elf: Path | None, comports: Any = None
+) -> Iterator[list[str]]:
+    """Yield serial URLs: the given ports, the pty of an emulated (or host) board started from
+    ``elf``, or the one connected port with a real board's USB id (``comports``: a stand-in
+    for ``serial.tools.list_ports.comports``)."""
     if ports:
         yield ports
         return
-    if elf is None:
-        raise BadInputError("give --port PORT (a connected board) or --elf ELF (emulated/host)")
     from targets.registry import get_board
 
     board = get_board(board_name)
+    if not board.emulated and not board.is_host:
+        from edge_lstm.harness.ports import find_board_port
+
+        yield [find_board_port(board, comports)]
+        return
+    if elf is None:
+        raise BadInputError("give --port PORT (a connected board) or --elf ELF (emulated/host)")
     if board.is_host:
         from targets.host_run import HostBoard
 
         with HostBoard(elf) as host:
             yield [host.port]
-    elif board.emulated:
+    else:
         from targets.qemu import QemuBoard
 
         with QemuBoard(Path(elf), board) as qemu:
             yield [qemu.port]
-    else:
-        raise BadInputError(
-            f"{board.name} is a real board: flash it (edge-lstm flash) and pass --port"
-        )
 
 
 def validate(
@@ -104,8 +109,10 @@ def validate(
     progress: bool = True,
     skip_hash_check: bool = False,
     retries: int = 5,
+    baud: int | None = None,
 ) -> tuple[ValidationReport, np.ndarray]:
     from edge_lstm.harness.device import Device
+    from edge_lstm.harness.link import DEFAULT_BAUD
     from quantize.tflite_ir import read_model
 
     model = read_model(model_path)
@@ -114,7 +121,7 @@ def validate(
     check_shape(data, input_t.shape[1], input_t.shape[2])
     x_int8 = model_input(data.x, input_t)
 
-    devices = [Device(url, trace=trace, retries=retries) for url in ports]
+    devices = [Device(url, baud or DEFAULT_BAUD, trace=trace, retries=retries) for url in ports]
     try:
         infos = [device.hello() for device in devices]
         for url, info in zip(ports, infos, strict=True):

@@ -7,6 +7,7 @@ a file, and a wrong fact is fixed in one place.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ CYCLE_COUNTERS = ("dwt", "systick", "none", "clock")
 CYCLE_UNITS = ("cycles", "instructions", "ns")
 FLASHERS = ("qemu", "pyocd", "openocd", "uf2", "bossac", "host")
 BOOT2_KINDS = ("generic_03h", "w25q080")
+_USB_ID = re.compile(r"^[0-9A-Fa-f]{4}:[0-9A-Fa-f]{4}$")
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,9 @@ class Board:
     openocd_config: str | None = None
     uf2_family_id: int | None = None
     boot2: str | None = None
+    #: USB "VID:PID" (upper-case hex) of the adapter the console UART reaches the PC through,
+    #: so that validate can find the board's serial port without -p.
+    usb_ids: tuple[str, ...] = ()
     source: Path | None = None
 
     @property
@@ -139,6 +144,16 @@ class _Fields:
         value = self.integer(key, minimum)
         assert value is not None
         return value
+
+    def usb_ids(self, key: str) -> tuple[str, ...]:
+        value = self._get(key, False)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(
+            isinstance(v, str) and _USB_ID.match(v) for v in value
+        ):
+            raise self._fail(key, f'expected a list of "VID:PID" hex strings, got {value!r}')
+        return tuple(v.upper() for v in value)
 
     def boolean(self, key: str) -> bool:
         value = self._get(key, True)
@@ -236,6 +251,7 @@ def parse_board(path: Path) -> Board:
     if emulated != (flasher == "qemu"):
         raise BoardFileError(f"{path.name}: field 'emulated': emulated boards flash with qemu")
 
+    usb_ids = top.usb_ids("usb_ids")
     boot2 = top.string("boot2", BOOT2_KINDS, required=False)
     if family == "rp2040" and boot2 is None:
         raise BoardFileError(f"{path.name}: field 'boot2': an RP2040 needs a boot2 stage")
@@ -267,6 +283,7 @@ def parse_board(path: Path) -> Board:
         openocd_config=openocd_config,
         uf2_family_id=uf2_family_id,
         boot2=boot2,
+        usb_ids=usb_ids,
         source=path,
     )
 

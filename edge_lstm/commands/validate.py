@@ -30,11 +30,19 @@ def _env_ports() -> tuple[str, ...]:
 @board_option
 @click.option(
     "--port",
+    "-p",
     "ports",
     multiple=True,
     default=_env_ports,
     help="Serial port or pyserial URL of a flashed board; repeat to shard the data "
-    "across several boards ($EDGE_LSTM_PORT, comma-separated).",
+    "across several boards ($EDGE_LSTM_PORT, comma-separated). Without it a real board is "
+    "found by the USB ids in its board file (edge-lstm ports lists them).",
+)
+@click.option(
+    "--baud",
+    "-b",
+    type=click.IntRange(1),
+    help="Baud rate of the serial port  [default: the board file's uart.baud]",
 )
 @click.option(
     "--elf",
@@ -113,6 +121,7 @@ def validate(
     keras_path: Path | None,
     tolerance: int,
     retries: int,
+    baud: int | None,
     trace: bool,
     skip_hash_check: bool,
 ) -> None:
@@ -159,6 +168,7 @@ def validate(
             progress=progress,
             skip_hash_check=skip_hash_check,
             retries=retries,
+            baud=baud or _board_baud(board),
         )
     if outputs is not None:
         save_npz(outputs, y_int8=device_outputs)
@@ -177,6 +187,12 @@ def validate(
         click.echo(format_report(doc))
     if not report.passed:
         sys.exit(EXIT_MISMATCH)
+
+
+def _board_baud(board: str) -> int:
+    from targets.registry import get_board
+
+    return get_board(board).uart.baud
 
 
 def format_report(doc: dict) -> str:
