@@ -116,6 +116,8 @@ CASES = [
     case("build-garbled", "build {in}/garbled", 2, r"edge_lstm\.json is not readable JSON"),
     case("build-old", "build {in}/old", 2, r"edge_lstm\.json names no board"),
     case("build-board", "build {in}/fw --board nosuch", 2, UNKNOWN_BOARD),
+    case("build-other-board", "build {in}/fw --board nucleo-f446re", 2,
+         r"exported for qemu-cortex-m4, not nucleo-f446re"),
     # flash
     case("flash-missing", "flash {in}/missing", 2, r"does not exist"),
     case("flash-board", "flash {in}/fw --board nosuch --dry-run", 2, UNKNOWN_BOARD),

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from edge_lstm.errors import BadInputError
+
 
 @click.command(name="build")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
@@ -24,16 +26,26 @@ def build(
 ) -> None:
     """Compile DIR (an exported firmware folder) into DIR/build/firmware.elf/.bin/.hex.
 
-    Refuses (exit 2) when the image does not fit the board's flash or RAM.
+    Refuses (exit 2) when the image does not fit the board's flash or RAM, and a --board other
+    than the one DIR was exported for.
 
     \b
     Example:
       edge-lstm build out/firmware --json
     """
     from targets.build import build_project
+    from targets.manifest import find_manifest
     from targets.registry import get_board
 
     board = get_board(board_name) if board_name else None
+    manifest = find_manifest(directory)
+    if board is not None and manifest is not None and manifest.board not in (None, board.name):
+        # the folder's Makefile, linker script and bsp/ are the exported board's: building them
+        # "for" another board would size-check an image that cannot run on it
+        raise BadInputError(
+            f"{directory} was exported for {manifest.board}, not {board.name}: export it for "
+            f"{board.name} (edge-lstm export --board {board.name}), or leave out --board"
+        )
     result = build_project(directory, board=board, jobs=jobs, opt=opt)
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))
