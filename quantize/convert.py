@@ -19,17 +19,17 @@ from typing import Any
 import numpy as np
 
 from quantize.errors import BadModelFileError, ConversionError, UnsupportedModelError
-from quantize.ops import REFERENCE_OPS
+from quantize.ops import CUSTOM_RECURRENT_OPS, REFERENCE_OPS
 from quantize.quiet import import_tensorflow, native_stderr_captured
-from quantize.support import LayerSpec, ModelSpec, describe_model
+from quantize.support import LayerSpec, ModelSpec, describe_model, describe_recurrent_model
 from quantize.tflite_ir import parse_model
 
 # Max abs difference between the user's float model and its tf_keras rebuild: both compute
 # the same float32 graph, so only summation-order rounding may differ (observed ~1e-7).
 REBUILD_TOLERANCE = 1e-4
 
-# what the converter may produce: the ops the numpy reference runs (quantize.ops)
-ACCEPTED_OPS = set(REFERENCE_OPS)
+# what the converter may produce: the builtin ops the numpy reference runs (quantize.ops)
+ACCEPTED_OPS = {op for op in REFERENCE_OPS if not op.startswith("CUSTOM:")}
 
 
 def _quiet_tensorflow() -> None:
@@ -149,6 +149,8 @@ def convert_keras(model: Any, calib_x: np.ndarray, samples: int = 200) -> Conver
     _quiet_tensorflow()
     import tensorflow as tf
 
+    if has_custom_recurrent(model):
+        return _convert_custom_recurrent(model, calib_x, samples)
     spec = describe_model(model)
     calib_x = check_calibration(calib_x, spec)[:samples]
     rebuilt = rebuild_tf_keras(spec)
@@ -180,11 +182,38 @@ def convert_keras(model: Any, calib_x: np.ndarray, samples: int = 200) -> Conver
     return ConvertResult(tflite=tflite, spec=spec, rebuild_max_abs_diff=diff, float_model=rebuilt)
 
 
-def verify_ops(tflite: bytes, spec: ModelSpec) -> None:
+def has_custom_recurrent(model: Any) -> bool:
+    """Does the model hold a GRU or SimpleRNN, which edge-lstm quantizes as its own CUSTOM op?"""
+    return any(type(layer).__name__ in ("GRU", "SimpleRNN") for layer in model.layers)
+
+
+def _convert_custom_recurrent(model: Any, calib_x: np.ndarray, samples: int) -> ConvertResult:
+    """GRU / SimpleRNN models: the recurrent layers quantized by edge-lstm, the rest converted.
+
+    The converter cannot calibrate these layers (it crashes) and TFLite Micro has no kernel
+    for them; quantize.custom_recurrent cuts the model there (docs/integer_gru.md).
+    """
+    from quantize.custom_recurrent import convert_with_custom_recurrent
+
+    spec = describe_recurrent_model(model)
+    calib_x = check_calibration(calib_x, spec)[:samples]
+    try:
+        with warnings.catch_warnings(), native_stderr_captured():
+            warnings.simplefilter("ignore")
+            tflite = convert_with_custom_recurrent(model, calib_x, samples)
+    except ValueError as exc:
+        raise ConversionError(str(exc)) from None
+    verify_ops(tflite, spec, custom=True)
+    # no rebuild: the user's own layers computed every calibration activation
+    return ConvertResult(tflite=tflite, spec=spec, rebuild_max_abs_diff=0.0, float_model=model)
+
+
+def verify_ops(tflite: bytes, spec: ModelSpec, custom: bool = False) -> None:
     """Refuse a conversion result that is not one fused LSTM per layer with int8 I/O."""
     model = parse_model(tflite, source="the converted model")
     ops = model.opcodes
-    unexpected = sorted(set(ops) - ACCEPTED_OPS)
+    accepted = ACCEPTED_OPS | (set(CUSTOM_RECURRENT_OPS) if custom else set())
+    unexpected = sorted(set(ops) - accepted)
     if unexpected:
         raise ConversionError(
             f"the converter produced ops edge-lstm does not accept: {', '.join(unexpected)}"

@@ -22,6 +22,7 @@ from quantize.lstm_params import (
     LSTM_INPUT_WEIGHTS,
     LSTM_RECURRENT_WEIGHTS,
 )
+from quantize.ops import CUSTOM_RECURRENT_OPS
 from quantize.tflite_ir import read_model
 
 
@@ -33,6 +34,8 @@ def parameter_tensors(model: Model) -> list[Tensor]:
             slots: tuple[int, ...] = LSTM_INPUT_WEIGHTS + LSTM_RECURRENT_WEIGHTS + LSTM_BIASES
         elif op.opcode in ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D"):
             slots = (1, 2)
+        elif op.opcode in CUSTOM_RECURRENT_OPS:  # W, U, input bias, recurrent bias
+            slots = (1, 2, 3, 4)
         else:
             continue
         for slot in slots:
@@ -50,6 +53,7 @@ def op_macs(model: Model, op: Operator) -> int:
     4*H*(I+H) per step, times T steps (the elementwise gate products are not counted).
     FULLY_CONNECTED: in*out per row, times the rows (T rows for a per-step head).
     CONV_2D / DEPTHWISE_CONV_2D (Conv1D front ends): the kernel window per output value.
+    EL_GRU / EL_SIMPLE_RNN: G*H*(I+H) per step (G = 3 gates for a GRU, 1 for a SimpleRNN).
     """
     if op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM":
         x = model.tensors[op.inputs[0]]
@@ -64,6 +68,11 @@ def op_macs(model: Model, op: Operator) -> int:
         out_features, in_features = weights.shape[0], weights.shape[-1]
         rows = math.prod(model.tensors[op.inputs[0]].shape) // in_features
         return rows * in_features * out_features
+    if op.opcode in CUSTOM_RECURRENT_OPS:  # W [G*H, I] and U [G*H, H] at every step
+        x = model.tensors[op.inputs[0]]
+        rows, features = model.tensors[op.inputs[1]].shape
+        hidden = model.tensors[op.inputs[2]].shape[-1]
+        return x.shape[-2] * rows * (features + hidden)
     if op.opcode == "CONV_2D":  # weights [out_c, kh, kw, in_c]: a kernel window per output
         _, kh, kw, in_c = model.tensors[op.inputs[1]].shape
         return math.prod(model.tensors[op.outputs[0]].shape) * kh * kw * in_c

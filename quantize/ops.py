@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from quantize.custom_recurrent import op_custom_recurrent
 from quantize.errors import UnsupportedModelError
 from quantize.kernels.activation import dequantize, logistic_tanh, relu6, requantize
 from quantize.kernels.common import OpFn
@@ -96,6 +97,9 @@ _ROWS = (
         ("depthwise_conv", "depthwise_conv_common"),
     ),
     # registered for TFLM exports of models converted elsewhere; no reference kernel yet
+    # edge-lstm's own recurrent cells, stored as CUSTOM ops (quantize.custom_recurrent)
+    OpRow("CUSTOM:EL_GRU", op_custom_recurrent, None, None),
+    OpRow("CUSTOM:EL_SIMPLE_RNN", op_custom_recurrent, None, None),
     OpRow("SHAPE", None, None, "AddShape", ("shape",)),
     OpRow("PACK", None, None, "AddPack", ("pack",)),
     OpRow("UNPACK", None, None, "AddUnpack", ("unpack",)),
@@ -107,6 +111,11 @@ OPS: dict[str, OpRow] = {row.opcode: row for row in _ROWS}
 
 #: ops the numpy reference runs (and so the converter may produce)
 REFERENCE_OPS: tuple[str, ...] = tuple(r.opcode for r in _ROWS if r.reference is not None)
+#: edge-lstm's own recurrent cells, stored as CUSTOM ops (written by quantize.custom_recurrent,
+#: never by the TFLite converter)
+CUSTOM_RECURRENT_OPS: tuple[str, ...] = tuple(
+    r.opcode for r in _ROWS if r.reference is op_custom_recurrent
+)
 #: ops the native C engine runs
 NATIVE_OPS: tuple[str, ...] = tuple(r.opcode for r in _ROWS if r.native is not None)
 #: ops whose TFLM arena allocations quantize.arena derives

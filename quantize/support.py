@@ -85,8 +85,7 @@ def _one(value: Any) -> int:
     return int(value)
 
 
-def describe_model(model: Any) -> ModelSpec:
-    """Check a loaded Keras model against the supported layers and describe it."""
+def _input_shape(model: Any) -> tuple[int, int]:
     shape = tuple(model.input_shape) if not isinstance(model.input_shape, list) else None
     if shape is None:
         raise UnsupportedModelError(
@@ -106,13 +105,81 @@ def describe_model(model: Any) -> ModelSpec:
         raise UnsupportedModelError(
             "the model has several outputs; edge-lstm supports one input -> one output chain"
         )
+    return int(timesteps), int(features)
+
+
+def describe_model(model: Any) -> ModelSpec:
+    """Check a loaded Keras model against the supported layers and describe it."""
+    timesteps, features = _input_shape(model)
     layers = [spec for spec in (_describe_layer(layer) for layer in model.layers) if spec]
     if not any(spec.lstm_directions for spec in layers):
         raise UnsupportedModelError(
             "the model has no LSTM layer; edge-lstm is for recurrent models "
-            "(LSTM or Bidirectional(LSTM), with the layers around them)"
+            "(LSTM, Bidirectional(LSTM), GRU or SimpleRNN, with the layers around them)"
         )
-    return ModelSpec(timesteps=int(timesteps), features=int(features), layers=layers)
+    return ModelSpec(timesteps=timesteps, features=features, layers=layers)
+
+
+# the layers a model with GRU / SimpleRNN cells may hold besides them (quantize.custom_recurrent
+# converts the runs between the cells piece by piece)
+CUSTOM_RECURRENT_NEIGHBOURS = ("lstm", "dense", "softmax")
+
+
+def describe_recurrent_model(model: Any) -> ModelSpec:
+    """Check a Keras model with GRU / SimpleRNN layers, edge-lstm's own integer cells."""
+    timesteps, features = _input_shape(model)
+    layers: list[LayerSpec] = []
+    for layer in model.layers:
+        cls = type(layer).__name__
+        if cls in ("GRU", "SimpleRNN"):
+            layers.append(_custom_recurrent(layer, layer.get_config()))
+            continue
+        spec = _describe_layer(layer)
+        if spec is None:
+            continue
+        if spec.kind not in CUSTOM_RECURRENT_NEIGHBOURS:
+            raise _refuse(
+                layer,
+                "this layer beside GRU/SimpleRNN cells",
+                "models with GRU or SimpleRNN layers may hold LSTM, Dense, Softmax and Dropout "
+                "layers besides them",
+            )
+        layers.append(spec)
+    return ModelSpec(timesteps=timesteps, features=features, layers=layers)
+
+
+def _custom_recurrent(layer: Any, config: dict[str, Any]) -> LayerSpec:
+    """A GRU or SimpleRNN with the options edge-lstm's integer cells implement."""
+    gru = type(layer).__name__ == "GRU"
+    checks = [("activation", "tanh", "keep the default activation='tanh'")]
+    if gru:
+        checks.append(
+            ("recurrent_activation", "sigmoid", "keep the default recurrent_activation='sigmoid'")
+        )
+    for key, expected, fix in checks:
+        value = _activation_name(config.get(key, expected))
+        if value != expected:
+            raise _refuse(layer, f"{key}='{value}'", fix)
+    flags = [
+        ("stateful", "set stateful=False; edge-lstm resets state per sequence"),
+        ("go_backwards", "set go_backwards=False"),
+        ("return_state", "set return_state=False"),
+        ("unroll", "set unroll=False"),
+    ]
+    for key, fix in flags:
+        if config.get(key, False):
+            raise _refuse(layer, f"{key}=True", fix)
+    return LayerSpec(
+        "gru" if gru else "simple_rnn",
+        layer.name,
+        {
+            "units": int(config["units"]),
+            "return_sequences": bool(config.get("return_sequences", False)),
+            "use_bias": bool(config.get("use_bias", True)),
+            **({"reset_after": bool(config.get("reset_after", True))} if gru else {}),
+        },
+        _weights(layer),
+    )
 
 
 def _refuse(layer: Any, option: str, fix: str) -> UnsupportedModelError:
@@ -440,6 +507,8 @@ _DESCRIBERS: dict[str, Callable[[Any, dict[str, Any]], LayerSpec]] = {
 # LayerSpec.kind -> the tf_keras layer class that rebuilds it
 _CLASS_NAMES = {
     "lstm": "LSTM",
+    "gru": "GRU",
+    "simple_rnn": "SimpleRNN",
     "bidirectional": "Bidirectional",
     "timedistributed": "TimeDistributed",
     "dense": "Dense",
