@@ -168,7 +168,9 @@ def check_output_folder(out_dir: Path, force: bool = False) -> bool:
     the user expects; a non-empty folder without it holds someone's files, which only --force
     may delete. A file or a device at -o is never deleted, not even with --force.
     """
-    if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
+    if out_dir.is_symlink():
+        raise BadInputError(f"-o {out_dir} is a symbolic link; give the folder it points to")
+    if out_dir.exists() and not out_dir.is_dir():
         raise BadInputError(
             f"-o {out_dir} exists and is not a folder; remove it or choose another -o"
         )
@@ -184,7 +186,7 @@ def check_output_folder(out_dir: Path, force: bool = False) -> bool:
     if not entries:
         return False
     if force:
-        return (out_dir / "build").is_dir()
+        return has_manifest(out_dir) and (out_dir / "build").is_dir()
     if not has_manifest(out_dir):
         raise BadInputError(
             f"-o {out_dir} is a non-empty folder that edge-lstm did not write (no "
