@@ -250,8 +250,17 @@ def _rebuild(layer: Any, tf_keras: Any) -> Any:
     )
 
 
-def _convert_segment(layers: list[Any], x_float: np.ndarray) -> Any:
-    """Convert a run of non-recurrent layers with the TFLite converter -> schema ModelT."""
+# Max abs difference between a piece's float output and its tf_keras rebuild's: both compute the
+# same float32 graph, so only summation order may differ (as quantize.convert checks).
+REBUILD_TOLERANCE = 1e-4
+
+
+def _convert_segment(layers: list[Any], x_float: np.ndarray, y_float: np.ndarray) -> Any:
+    """Convert a run of non-recurrent layers with the TFLite converter -> schema ModelT.
+
+    ``y_float`` is the users' own layers' output on ``x_float``: the tf_keras rebuild must give
+    the same before its conversion means anything.
+    """
     from quantize.quiet import import_tensorflow, native_stderr_captured
 
     import_tensorflow()
@@ -265,6 +274,16 @@ def _convert_segment(layers: list[Any], x_float: np.ndarray) -> Any:
         y = twin(y)
         twin.set_weights(layer.get_weights())
     seg = tf_keras.Model(inputs, y)
+    check = slice(0, min(len(x_float), 16))
+    rebuilt = np.concatenate(
+        [np.asarray(seg(x_float[i : i + 1], training=False)) for i in range(check.stop)]
+    )
+    diff = float(np.max(np.abs(rebuilt - y_float[check])))
+    if not diff <= REBUILD_TOLERANCE:
+        names = ", ".join(layer.name for layer in layers)
+        raise ConversionError(
+            f"the tf_keras rebuild of layers {names} differs from the original by {diff:.3g}"
+        )
 
     def representative() -> Iterator[list[np.ndarray]]:
         for i in range(len(x_float)):
@@ -489,7 +508,7 @@ def convert_keeping_layers(
             a = np.asarray(layer(a, training=False), dtype=np.float32)
         acts.append(a)
     converted = [
-        _convert_segment(group, acts[i]) if kind == "converted" else None
+        _convert_segment(group, acts[i], acts[i + 1]) if kind == "converted" else None
         for i, (kind, group) in enumerate(pieces)
     ]
 
