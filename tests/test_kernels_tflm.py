@@ -334,6 +334,23 @@ def reference_tensors(model: Model, x: np.ndarray) -> Env:
     return env
 
 
+def _edit(data: bytes, change: Callable[[Any, Any, dict[int, str]], None]) -> bytes:
+    """The flatbuffer with ``change(schema, model object, opcode names)`` applied."""
+    import flatbuffers
+    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
+
+    fb = schema.ModelT.InitFromPackedBuf(bytearray(data), 0)
+    names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
+    opcodes = {}
+    for i, op in enumerate(fb.subgraphs[0].operators):
+        code = fb.operatorCodes[op.opcodeIndex]
+        opcodes[i] = names[max(code.builtinCode, code.deprecatedBuiltinCode)]
+    change(schema, fb, opcodes)
+    builder = flatbuffers.Builder(len(data))
+    builder.Finish(fb.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
 def mean_at_input_scale(data: bytes) -> bytes:
     """The model with every MEAN's output quantized like its input.
 
@@ -341,21 +358,82 @@ def mean_at_input_scale(data: bytes) -> bytes:
     path); this edit makes the multiplier exactly 1 (2^30 with shift 1), the case older TFLM
     versions and other runtimes compute separately. TFLM still computes the golden values.
     """
-    import flatbuffers
-    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
-    fb = schema.ModelT.InitFromPackedBuf(bytearray(data), 0)
-    names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
-    graph = fb.subgraphs[0]
-    for op in graph.operators:
-        code = fb.operatorCodes[op.opcodeIndex]
-        if names.get(max(code.builtinCode, code.deprecatedBuiltinCode)) == "MEAN":
-            x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
-            y.quantization.scale = list(x.quantization.scale)
-            y.quantization.zeroPoint = list(x.quantization.zeroPoint)
-    builder = flatbuffers.Builder(len(data))
-    builder.Finish(fb.Pack(builder), file_identifier=b"TFL3")
-    return bytes(builder.Output())
+    def change(schema: Any, fb: Any, opcodes: dict[int, str]) -> None:
+        graph = fb.subgraphs[0]
+        for i, op in enumerate(graph.operators):
+            if opcodes[i] == "MEAN":
+                x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
+                y.quantization.scale = list(x.quantization.scale)
+                y.quantization.zeroPoint = list(x.quantization.zeroPoint)
+
+    return _edit(data, change)
+
+
+# ops whose int8 kernels move bytes: their inputs and output keep one scale and zero point
+_SAME_SCALE = {
+    "MAX_POOL_2D", "AVERAGE_POOL_2D", "REDUCE_MAX", "CONCATENATION", "PAD", "REVERSE_V2",
+    "RESHAPE", "SQUEEZE", "EXPAND_DIMS", "STRIDED_SLICE", "RELU6",
+}  # fmt: skip
+# fixed output quantization of TFLM's int8 kernels
+_FIXED_OUTPUT = {"LOGISTIC", "TANH", "SOFTMAX"}
+
+
+def perturbed_quantization(seed: int) -> Callable[[bytes], bytes]:
+    """An edit moving every activation's scale by a random factor in [2^-4, 2^4] and its
+    zero point by up to +-20, tensors tied through byte-moving ops moved together.
+
+    The converter picks scales from the calibration data, so its models reach only some
+    multiplier and shift regimes; these edits reach others (ADD and SUB inputs whose scales
+    differ by up to 2^5, MEAN, RELU and QUANTIZE multipliers above 1, LOGISTIC and TANH input
+    shifts from 19 to 24). Bias scales follow the new
+    input scales, as TFLM's per-tensor check of them requires.
+    """
+
+    def change(schema: Any, fb: Any, opcodes: dict[int, str]) -> None:
+        rng = np.random.default_rng(seed)
+        graph = fb.subgraphs[0]
+        parent = list(range(len(graph.tensors)))
+
+        def root(i: int) -> int:
+            while parent[i] != i:
+                i = parent[i]
+            return i
+
+        fixed: set[int] = set()
+        for i, op in enumerate(graph.operators):
+            if opcodes[i] in _SAME_SCALE:
+                data_inputs = op.inputs if opcodes[i] == "CONCATENATION" else op.inputs[:1]
+                for t in (*data_inputs, op.outputs[0]):
+                    parent[root(t)] = root(op.outputs[0])
+            if opcodes[i] in _FIXED_OUTPUT or opcodes[i].startswith("UNIDIRECTIONAL"):
+                fixed.add(op.outputs[0])
+        fixed_roots = {root(t) for t in fixed}
+        moves: dict[int, tuple[float, int]] = {}
+        for index, t in enumerate(graph.tensors):
+            buffer = fb.buffers[t.buffer] if t.buffer < len(fb.buffers) else None
+            constant = buffer is not None and buffer.data is not None and len(buffer.data) > 0
+            if t.type != schema.TensorType.INT8 or constant or t.quantization is None:
+                continue
+            r = root(index)
+            if r in fixed_roots:
+                continue
+            if r not in moves:
+                moves[r] = (2.0 ** rng.uniform(-4.0, 4.0), int(rng.integers(-20, 21)))
+            factor, shift = moves[r]
+            t.quantization.scale = [float(np.float32(v * factor)) for v in t.quantization.scale]
+            t.quantization.zeroPoint = [
+                int(np.clip(z + shift, -128, 127)) for z in t.quantization.zeroPoint
+            ]
+        for i, op in enumerate(graph.operators):
+            has_bias = len(op.inputs) > 2 and op.inputs[2] >= 0
+            if opcodes[i] in ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D") and has_bias:
+                s_in = np.float32(graph.tensors[op.inputs[0]].quantization.scale[0])
+                w_scales = np.asarray(graph.tensors[op.inputs[1]].quantization.scale, np.float32)
+                bias = graph.tensors[op.inputs[2]]
+                bias.quantization.scale = [float(v) for v in (s_in * w_scales)]
+
+    return lambda data: _edit(data, change)
 
 
 def check_model(
@@ -402,6 +480,13 @@ SLOW = [n for n in MODELS if n not in FAST]
 )
 def test_every_op_output_equals_tflm(name: str) -> None:
     counts = check_model(name)
+    assert all(bad == 0 for bad, _ in counts.values()), counts
+
+
+@pytest.mark.parametrize("seed", [1, 2, 10])  # 10: a QUANTIZE with a multiplier above 1
+@pytest.mark.parametrize("name", [n for n in FAST if n != "float_output"])
+def test_every_op_output_equals_tflm_at_other_scales(name: str, seed: int) -> None:
+    counts = check_model(name, perturbed_quantization(seed))
     assert all(bad == 0 for bad, _ in counts.values()), counts
 
 
