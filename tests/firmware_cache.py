@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 from model_zoo import CACHE_DIR, tflite_path
+
+# One firmware folder per pytest-xdist worker: two workers building the same model for the same
+# board would otherwise export into one folder at once.
+FIRMWARE_DIR = CACHE_DIR / "firmware" / os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 @functools.cache
@@ -17,7 +22,7 @@ def firmware(
     from targets.build import build_project
 
     suffix = "" if weights == "int8" else f"-{weights}"
-    out = CACHE_DIR / "firmware" / f"{model_name}-{board}-{runtime}{suffix}"
+    out = FIRMWARE_DIR / f"{model_name}-{board}-{runtime}{suffix}"
     exported = export_project(
         tflite_path(model_name), board, out, runtime=runtime, weight_storage=weights
     )
