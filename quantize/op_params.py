@@ -492,3 +492,28 @@ def relu6_bounds(model: Model, op: Operator) -> tuple[int, int]:
     x = _int8_tensor(model, op.inputs[0], op, "input")
     six = int(round_half_away(float(np.float32(6.0) / np.float32(x.scale)))) + x.zero_point
     return x.zero_point, min(max(six, -128), 127)
+
+
+@dataclass(frozen=True)
+class LeakyReluParams:
+    """int8 LEAKY_RELU (leaky_relu_common.cc): x - zp_x >= 0 rescaled by s_in / s_out, below 0
+    by alpha * s_in / s_out, both quotients formed in float32."""
+
+    input_zero_point: int
+    output_zero_point: int
+    identity_multiplier: int
+    identity_shift: int
+    alpha_multiplier: int
+    alpha_shift: int
+
+
+def leaky_relu_params(model: Model, op: Operator) -> LeakyReluParams:
+    x = _int8_tensor(model, op.inputs[0], op, "input")
+    y = _int8_tensor(model, op.outputs[0], op, "output")
+    alpha = np.float32(op.options.get("alpha", 0.2))
+    if alpha < 0:
+        raise UnsupportedModelError(f"LEAKY_RELU operator {op.index} has a negative alpha")
+    s_in, s_out = np.float32(x.scale), np.float32(y.scale)
+    ma, sa = quantize_multiplier_scalar(float(s_in * alpha / s_out))
+    mi, si = quantize_multiplier_scalar(float(s_in / s_out))
+    return LeakyReluParams(x.zero_point, y.zero_point, mi, si, ma, sa)

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from quantize.custom_recurrent import op_custom_recurrent
 from quantize.errors import UnsupportedModelError
-from quantize.kernels.activation import dequantize, logistic_tanh, relu6, requantize
+from quantize.kernels.activation import dequantize, leaky_relu, logistic_tanh, relu6, requantize
 from quantize.kernels.common import OpFn
-from quantize.kernels.concat import concatenation, pad, reverse_v2
+from quantize.kernels.concat import concatenation, pad, reverse_v2, split, transpose
 from quantize.kernels.conv import conv_2d, depthwise_conv_2d
-from quantize.kernels.elementwise import add_sub, mul
+from quantize.kernels.elementwise import add_sub, maximum_minimum, mul
 from quantize.kernels.fully_connected import fully_connected
 from quantize.kernels.lstm import lstm
 from quantize.kernels.pooling import average_pool_2d, max_pool_2d
@@ -74,12 +74,17 @@ _ROWS = (
     OpRow("DEQUANTIZE", dequantize, None, "AddDequantize", ("dequantize", "dequantize_common")),
     OpRow("RELU", requantize, None, "AddRelu", ("activations", "activations_common")),
     OpRow("RELU6", relu6, None, "AddRelu6", ("activations", "activations_common")),
+    OpRow("LEAKY_RELU", leaky_relu, None, "AddLeakyRelu", ("leaky_relu", "leaky_relu_common")),
     OpRow("TANH", logistic_tanh, None, "AddTanh", ("tanh",)),
     OpRow("LOGISTIC", logistic_tanh, None, "AddLogistic", ("logistic", "logistic_common")),
     OpRow("ADD", add_sub, None, "AddAdd", ("add", "add_common")),
     OpRow("SUB", add_sub, None, "AddSub", ("sub", "sub_common")),
     OpRow("MUL", mul, None, "AddMul", ("mul", "mul_common")),
+    OpRow("MAXIMUM", maximum_minimum, None, "AddMaximum", ("maximum_minimum",)),
+    OpRow("MINIMUM", maximum_minimum, None, "AddMinimum", ("maximum_minimum",)),
     OpRow("CONCATENATION", concatenation, None, "AddConcatenation", ("concatenation",)),
+    OpRow("SPLIT", split, None, "AddSplit", ("split",)),
+    OpRow("TRANSPOSE", transpose, None, "AddTranspose", ("transpose", "transpose_common")),
     OpRow("PAD", pad, None, "AddPad", ("pad", "pad_common")),
     OpRow("REVERSE_V2", reverse_v2, None, "AddReverseV2", ("reverse",)),
     OpRow("MEAN", mean, None, "AddMean", ("reduce", "reduce_common")),
@@ -103,7 +108,6 @@ _ROWS = (
     OpRow("SHAPE", None, None, "AddShape", ("shape",)),
     OpRow("PACK", None, None, "AddPack", ("pack",)),
     OpRow("UNPACK", None, None, "AddUnpack", ("unpack",)),
-    OpRow("TRANSPOSE", None, None, "AddTranspose", ("transpose", "transpose_common")),
     OpRow("GATHER", None, None, "AddGather", ("gather",)),
 )
 

@@ -147,6 +147,20 @@ def _fused(k: Any, x: Any) -> Any:
     return k.layers.Dense(2)(x)
 
 
+def _reshaping(k: Any, x: Any) -> Any:
+    a = k.layers.Dense(4)(x)
+    b = k.layers.Dense(4)(x)
+    m = k.layers.Maximum()([a, b])
+    n = k.layers.Minimum()([a, b])
+    x = k.layers.LeakyReLU(alpha=0.2)(k.layers.Average()([m, n]))
+    x = k.layers.UpSampling1D(2)(x)
+    x = k.layers.Permute((2, 1))(x)
+    x = k.layers.Cropping1D((1, 1))(x)
+    x = k.layers.Activation("swish")(x)
+    x = k.layers.Flatten()(x)
+    return k.layers.Dense(3)(x)
+
+
 def _bidirectional_sequences(k: Any, x: Any) -> Any:
     x = k.layers.Bidirectional(k.layers.LSTM(6, return_sequences=True))(x)
     x = k.layers.GlobalMaxPooling1D()(x)
@@ -214,6 +228,11 @@ MODELS: dict[str, KernelModel] = {
             "strided", 24, 3, _strided,
             "Conv1D(valid, strides 3, relu) -> DepthwiseConv1D(same, dilation 2) "
             "-> MaxPooling1D(3, strides 2, same) -> Flatten -> Dense",
+        ),
+        KernelModel(
+            "reshaping", 4, 3, _reshaping,  # T <= 5: UpSampling1D's CONCATENATION has <= 10 inputs
+            "Dense, Dense -> Maximum, Minimum -> Average -> LeakyReLU(0.2) -> UpSampling1D(2) "
+            "-> Permute((2, 1)) -> Cropping1D((1, 1)) -> Activation(swish) -> Flatten -> Dense",
         ),
         KernelModel(
             "float_output", 6, 5, _dense_tanh_sigmoid,
@@ -373,7 +392,8 @@ def mean_at_input_scale(data: bytes) -> bytes:
 # ops whose int8 kernels move bytes: their inputs and output keep one scale and zero point
 _SAME_SCALE = {
     "MAX_POOL_2D", "AVERAGE_POOL_2D", "REDUCE_MAX", "CONCATENATION", "PAD", "REVERSE_V2",
-    "RESHAPE", "SQUEEZE", "EXPAND_DIMS", "STRIDED_SLICE", "RELU6",
+    "RESHAPE", "SQUEEZE", "EXPAND_DIMS", "STRIDED_SLICE", "RELU6", "SPLIT", "TRANSPOSE",
+    "MAXIMUM", "MINIMUM",
 }  # fmt: skip
 # fixed output quantization of TFLM's int8 kernels
 _FIXED_OUTPUT = {"LOGISTIC", "TANH", "SOFTMAX"}
@@ -403,8 +423,11 @@ def perturbed_quantization(seed: int) -> Callable[[bytes], bytes]:
         fixed: set[int] = set()
         for i, op in enumerate(graph.operators):
             if opcodes[i] in _SAME_SCALE:
-                data_inputs = op.inputs if opcodes[i] == "CONCATENATION" else op.inputs[:1]
-                for t in (*data_inputs, op.outputs[0]):
+                data_inputs = {
+                    "CONCATENATION": op.inputs, "MAXIMUM": op.inputs, "MINIMUM": op.inputs,
+                    "SPLIT": op.inputs[1:],
+                }.get(opcodes[i], op.inputs[:1])  # fmt: skip
+                for t in (*data_inputs, *op.outputs):
                     parent[root(t)] = root(op.outputs[0])
             if opcodes[i] in _FIXED_OUTPUT or opcodes[i].startswith("UNIDIRECTIONAL"):
                 fixed.add(op.outputs[0])
@@ -446,20 +469,21 @@ def check_model(
     model = parse_model(data)
     print(f"{name}: {MODELS[name].layers} -> {_ops(model)}")
     x = inputs(MODELS[name], model)
-    outputs = [op.outputs[0] for op in model.operators]
+    outputs = [t for op in model.operators for t in op.outputs]
     expected = tflm_tensors(data, x, outputs)
     start = time.perf_counter()
     env = reference_tensors(model, x)
     seconds = time.perf_counter() - start
     counts: dict[str, tuple[int, int]] = {}
     for op in model.operators:
-        want, have = expected[op.outputs[0]], env[op.outputs[0]]
-        assert have.dtype == want.dtype, (op.opcode, have.dtype, want.dtype)
-        assert have.shape == want.shape, (op.opcode, have.shape, want.shape)
-        bad, total = counts.get(op.opcode, (0, 0))
-        # bytes, not values: a float32 DEQUANTIZE output must match bit for bit too
-        have_bytes, want_bytes = have.view(np.uint8), want.view(np.uint8)
-        counts[op.opcode] = (bad + int((have_bytes != want_bytes).sum()), total + want.nbytes)
+        for t in op.outputs:  # all of them: SPLIT has one per part
+            want, have = expected[t], env[t]
+            assert have.dtype == want.dtype, (op.opcode, have.dtype, want.dtype)
+            assert have.shape == want.shape, (op.opcode, have.shape, want.shape)
+            bad, total = counts.get(op.opcode, (0, 0))
+            # bytes, not values: a float32 DEQUANTIZE output must match bit for bit too
+            differ = int((have.view(np.uint8) != want.view(np.uint8)).sum())
+            counts[op.opcode] = (bad + differ, total + want.nbytes)
     if model.output.dtype == "int8":  # the public entry point, on the model's output
         got = run_reference(model, x, activations="tflm")
         final = expected[model.output.index].reshape(got.shape)

@@ -1,5 +1,5 @@
-"""Standalone int8 activations and requantizations: LOGISTIC, TANH, RELU, RELU6, QUANTIZE
-(int8 -> int8) and DEQUANTIZE (int8 -> float32)."""
+"""Standalone int8 activations and requantizations: LOGISTIC, TANH, RELU, RELU6, LEAKY_RELU,
+QUANTIZE (int8 -> int8) and DEQUANTIZE (int8 -> float32)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from quantize.ir import Model, Operator
 from quantize.kernels.common import Env, store, tflm_only
 from quantize.op_params import (
     LOGISTIC_TANH_INPUT_INTEGER_BITS,
+    leaky_relu_params,
     logistic_tanh_params,
     relu6_bounds,
     requantize_params,
@@ -74,3 +75,15 @@ def dequantize(model: Model, op: Operator, env: Env, variant: str) -> None:
     scale = float(np.float32(x_t.scale))
     x = env[op.inputs[0]].astype(np.int64) - x_t.zero_point
     store(model, op, env, (scale * x.astype(np.float64)).astype(np.float32))
+
+
+def leaky_relu(model: Model, op: Operator, env: Env, variant: str) -> None:
+    tflm_only(op, variant)
+    p = leaky_relu_params(model, op)
+    x = env[op.inputs[0]].astype(np.int64) - p.input_zero_point
+    y = np.where(
+        x >= 0,
+        multiply_by_quantized_multiplier(x, p.identity_multiplier, p.identity_shift),
+        multiply_by_quantized_multiplier(x, p.alpha_multiplier, p.alpha_shift),
+    )
+    store(model, op, env, np.clip(y + p.output_zero_point, -128, 127).astype(np.int8))

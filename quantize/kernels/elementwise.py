@@ -1,5 +1,6 @@
-"""ADD, SUB and MUL int8 with numpy broadcasting (Keras' Add, Subtract, Multiply, and the
-Normalization layer, which converts to SUB and MUL by constants)."""
+"""ADD, SUB, MUL, MAXIMUM and MINIMUM int8 with numpy broadcasting (Keras' Add, Subtract,
+Multiply, Maximum, Minimum, and the Normalization layer, which converts to SUB and MUL by
+constants)."""
 
 from __future__ import annotations
 
@@ -49,3 +50,11 @@ def mul(model: Model, op: Operator, env: Env, variant: str) -> None:
     y = multiply_by_quantized_multiplier(prod, p.multiplier, p.shift) + p.output_zero_point
     y = np.clip(y, p.activation_min, p.activation_max).astype(np.int8)
     _store(model, op, env, y)
+
+
+def maximum_minimum(model: Model, op: Operator, env: Env, variant: str) -> None:
+    """The raw int8 values compared, as TFLM does (it checks no scale: the converter gives both
+    inputs the output's quantization)."""
+    a, b = _operands(model, op, env)
+    y = np.maximum(a, b) if op.opcode == "MAXIMUM" else np.minimum(a, b)
+    _store(model, op, env, y.astype(np.int8))
