@@ -43,9 +43,12 @@ def _data(tmp_path: Path, name: str, count: int) -> tuple[Path, np.ndarray]:
     return path, x
 
 
-def test_validate_through_a_faulty_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "count", [60, pytest.param(150, marks=pytest.mark.slow, id="150")], ids=lambda n: str(n)
+)
+def test_validate_through_a_faulty_line(tmp_path: Path, count: int) -> None:
     """1% of bytes dropped, duplicated or corrupted, and the line dead for moments."""
-    data_path, x = _data(tmp_path, "tiny", 150)
+    data_path, x = _data(tmp_path, "tiny", count)
     elf = firmware("tiny")
     with QemuBoard(elf, get_board("qemu-cortex-m4")) as qemu:
         board_fd = os.open(qemu.port, os.O_RDWR | os.O_NOCTTY)
@@ -70,7 +73,7 @@ def test_validate_through_a_faulty_line(tmp_path: Path) -> None:
     faults = line.counts
     print(f"faults: {faults}; link: {report.link}")
     assert faults["dropped"] + faults["duplicated"] + faults["corrupted"] > 0
-    assert report.samples == 150
+    assert report.samples == count
     assert report.mismatched_bytes == 0
     assert report.retries > 0 and report.retries == report.link["retries"]
     golden = tflm_outputs(tflite_bytes("tiny"), x)  # no wrong output was accepted
