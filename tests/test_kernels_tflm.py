@@ -43,6 +43,7 @@ class KernelModel:
     layers: str  # the Keras layers and options, as docs/supported_models.md lists them
     seed: int = 0
     output_type: str = "int8"  # "float32": the converter ends the model with a DEQUANTIZE
+    per_channel: bool = True  # False: per-tensor convolution weights (another multiplier path)
 
     @property
     def key(self) -> str:
@@ -50,6 +51,8 @@ class KernelModel:
         text += inspect.getsource(self.build)
         if self.output_type != "int8":
             text += f"|{self.output_type}"
+        if not self.per_channel:
+            text += "|per-tensor"
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
@@ -235,6 +238,12 @@ MODELS: dict[str, KernelModel] = {
             "-> Permute((2, 1)) -> Cropping1D((1, 1)) -> Activation(swish) -> Flatten -> Dense",
         ),
         KernelModel(
+            "per_tensor", 12, 4, _depthwise_separable,
+            "DepthwiseConv1D -> SeparableConv1D -> AveragePooling1D -> Flatten -> Dense, "
+            "per-tensor weights",
+            per_channel=False,
+        ),
+        KernelModel(
             "float_output", 6, 5, _dense_tanh_sigmoid,
             "Flatten -> Dense(tanh) -> Dense(sigmoid), float32 output",
             output_type="float32",
@@ -292,6 +301,7 @@ def _convert(m: KernelModel) -> bytes:
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     converter.inference_input_type = tf.int8
     converter.inference_output_type = getattr(tf, m.output_type)
+    converter._experimental_disable_per_channel = not m.per_channel
     with warnings.catch_warnings(), native_stderr_captured():
         warnings.simplefilter("ignore")
         return bytes(converter.convert())
