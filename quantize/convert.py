@@ -89,12 +89,17 @@ def _load_tf_keras(path: Path) -> Any:
 
 def rebuild_tf_keras(spec: ModelSpec) -> Any:
     """The same network as tf_keras layers with batch size 1 (the fused op needs it)."""
+    return build_tf_keras((spec.timesteps, spec.features), spec.layers)
+
+
+def build_tf_keras(input_shape: tuple[int, ...], layers: list[LayerSpec]) -> Any:
+    """A batch-1 tf_keras model of described layers, with their weights."""
     _quiet_tensorflow()
     import tf_keras
 
-    inputs = tf_keras.Input(shape=(spec.timesteps, spec.features), batch_size=1)
+    inputs = tf_keras.Input(shape=input_shape, batch_size=1)
     x = inputs
-    for layer in spec.layers:
+    for layer in layers:
         keras_layer = _tf_keras_layer(layer)
         x = keras_layer(x)
         if layer.weights:
@@ -147,7 +152,6 @@ def check_calibration(x: np.ndarray, spec: ModelSpec) -> np.ndarray:
 def convert_keras(model: Any, calib_x: np.ndarray, samples: int = 200) -> ConvertResult:
     """Convert an in-memory Keras model; ``calib_x`` is float32 [N, T, F]."""
     _quiet_tensorflow()
-    import tensorflow as tf
 
     if has_custom_recurrent(model):
         return _convert_custom_recurrent(model, calib_x, samples)
@@ -162,11 +166,25 @@ def convert_keras(model: Any, calib_x: np.ndarray, samples: int = 200) -> Conver
             "calibration data; the layers are not a plain chain edge-lstm can rebuild"
         )
 
+    tflite = tflite_int8(rebuilt, calib_x)
+    verify_ops(tflite, spec)
+    return ConvertResult(tflite=tflite, spec=spec, rebuild_max_abs_diff=diff, float_model=rebuilt)
+
+
+def tflite_int8(model: Any, calib_x: np.ndarray) -> bytes:
+    """The real TFLite converter, full int8 (int8 input and output), calibrated on calib_x.
+
+    ``model`` is a batch-1 tf_keras model; every sample of ``calib_x`` is one representative
+    batch.
+    """
+    _quiet_tensorflow()
+    import tensorflow as tf
+
     def representative() -> Iterator[list[np.ndarray]]:
         for i in range(len(calib_x)):
-            yield [calib_x[i : i + 1]]
+            yield [calib_x[i : i + 1].astype(np.float32)]
 
-    converter = tf.lite.TFLiteConverter.from_keras_model(rebuilt)
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.representative_dataset = representative
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
@@ -175,11 +193,9 @@ def convert_keras(model: Any, calib_x: np.ndarray, samples: int = 200) -> Conver
     try:
         with warnings.catch_warnings(), native_stderr_captured():
             warnings.simplefilter("ignore")  # it warns about input statistics it ignores
-            tflite = bytes(converter.convert())
+            return bytes(converter.convert())
     except Exception as exc:
         raise ConversionError(f"the TFLite converter failed: {str(exc).splitlines()[0]}") from None
-    verify_ops(tflite, spec)
-    return ConvertResult(tflite=tflite, spec=spec, rebuild_max_abs_diff=diff, float_model=rebuilt)
 
 
 def has_custom_recurrent(model: Any) -> bool:

@@ -23,8 +23,7 @@ The CUSTOM op (``EL_GRU`` or ``EL_SIMPLE_RNN``, owned by edge-lstm):
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -41,6 +40,7 @@ from quantize.gru_params import (
 )
 from quantize.gru_reference import recurrent_sequence
 from quantize.ir import Model, Operator, Tensor
+from quantize.support import INFERENCE_IDENTITY
 
 CUSTOM_CODES = {"gru": "EL_GRU", "simple_rnn": "EL_SIMPLE_RNN"}
 OPCODES = tuple(f"CUSTOM:{code}" for code in CUSTOM_CODES.values())
@@ -51,8 +51,6 @@ _KIND_OF_CODE = {f"CUSTOM:{code}": kind for kind, code in CUSTOM_CODES.items()}
 X, W_X, W_H, B_X, B_H, STATE = range(6)
 
 _RECURRENT = ("GRU", "SimpleRNN")
-_SKIPPED = ("InputLayer", "Dropout")
-_DENSE_ACTIVATIONS = ("linear", "relu", "softmax")
 
 
 def _schema() -> Any:
@@ -198,56 +196,8 @@ def run_reference_with_custom(
 
 
 def _layers(keras_model: Any) -> list[Any]:
-    return [layer for layer in keras_model.layers if type(layer).__name__ not in _SKIPPED]
-
-
-def _activation_name(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        return str(value.get("config", {}).get("name", value.get("class_name", "?")))
-    return str(getattr(value, "__name__", value))
-
-
-def _rebuild(layer: Any, tf_keras: Any) -> Any:
-    """A tf_keras twin of a non-recurrent layer (the converter fuses only tf_keras LSTMs)."""
-    cls = type(layer).__name__
-    cfg = layer.get_config()
-
-    def refuse(option: str) -> UnsupportedModelError:
-        return UnsupportedModelError(f"layer '{layer.name}' ({cls}): {option} is not supported")
-
-    if cls == "LSTM":
-        for key, expected in (("activation", "tanh"), ("recurrent_activation", "sigmoid")):
-            if _activation_name(cfg.get(key, expected)) != expected:
-                raise refuse(f"{key}={_activation_name(cfg.get(key))!r}")
-        for key in ("stateful", "go_backwards", "return_state", "time_major"):
-            if cfg.get(key, False):
-                raise refuse(f"{key}=True")
-        return tf_keras.layers.LSTM(
-            int(cfg["units"]),
-            return_sequences=bool(cfg.get("return_sequences", False)),
-            use_bias=bool(cfg.get("use_bias", True)),
-            name=layer.name,
-        )
-    if cls == "Dense":
-        act = _activation_name(cfg.get("activation", "linear"))
-        if act not in _DENSE_ACTIVATIONS:
-            raise refuse(f"activation={act!r}")
-        return tf_keras.layers.Dense(
-            int(cfg["units"]),
-            activation=act,
-            use_bias=bool(cfg.get("use_bias", True)),
-            name=layer.name,
-        )
-    if cls == "Softmax" or (
-        cls == "Activation" and _activation_name(cfg.get("activation")) == "softmax"
-    ):
-        return tf_keras.layers.Softmax(name=layer.name)
-    raise UnsupportedModelError(
-        f"layer '{layer.name}' ({cls}) is not supported next to GRU/SimpleRNN layers "
-        "(supported: GRU, SimpleRNN, LSTM, Dense, Softmax, Dropout)"
-    )
+    """The layers that compute something (Dropout and the like are identity at inference)."""
+    return [layer for layer in keras_model.layers if type(layer).__name__ not in INFERENCE_IDENTITY]
 
 
 # Max abs difference between a piece's float output and its tf_keras rebuild's: both compute the
@@ -258,22 +208,15 @@ REBUILD_TOLERANCE = 1e-4
 def _convert_segment(layers: list[Any], x_float: np.ndarray, y_float: np.ndarray) -> Any:
     """Convert a run of non-recurrent layers with the TFLite converter -> schema ModelT.
 
-    ``y_float`` is the users' own layers' output on ``x_float``: the tf_keras rebuild must give
+    The layers are described and rebuilt exactly as quantize.convert does for a whole model.
+    ``y_float`` is the user's own layers' output on ``x_float``: the tf_keras rebuild must give
     the same before its conversion means anything.
     """
-    from quantize.quiet import import_tensorflow, native_stderr_captured
+    from quantize.convert import build_tf_keras, tflite_int8
+    from quantize.support import describe_layer
 
-    import_tensorflow()
-    import tensorflow as tf
-    import tf_keras
-
-    inputs = tf_keras.Input(shape=x_float.shape[1:], batch_size=1)
-    y = inputs
-    for layer in layers:
-        twin = _rebuild(layer, tf_keras)
-        y = twin(y)
-        twin.set_weights(layer.get_weights())
-    seg = tf_keras.Model(inputs, y)
+    specs = [spec for spec in (describe_layer(layer) for layer in layers) if spec is not None]
+    seg = build_tf_keras(tuple(x_float.shape[1:]), specs)
     check = slice(0, min(len(x_float), 16))
     rebuilt = np.concatenate(
         [np.asarray(seg(x_float[i : i + 1], training=False)) for i in range(check.stop)]
@@ -284,25 +227,8 @@ def _convert_segment(layers: list[Any], x_float: np.ndarray, y_float: np.ndarray
         raise ConversionError(
             f"the tf_keras rebuild of layers {names} differs from the original by {diff:.3g}"
         )
-
-    def representative() -> Iterator[list[np.ndarray]]:
-        for i in range(len(x_float)):
-            yield [x_float[i : i + 1].astype(np.float32)]
-
-    converter = tf.lite.TFLiteConverter.from_keras_model(seg)
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = representative
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    converter.inference_input_type = tf.int8
-    converter.inference_output_type = tf.int8
-    try:
-        with warnings.catch_warnings(), native_stderr_captured():
-            warnings.simplefilter("ignore")
-            data = bytes(converter.convert())
-    except Exception as exc:
-        raise ConversionError(f"the TFLite converter failed: {str(exc).splitlines()[0]}") from None
-    schema = _schema()
-    return schema.ModelT.InitFromPackedBuf(bytearray(data), 0)
+    data = tflite_int8(seg, x_float)
+    return _schema().ModelT.InitFromPackedBuf(bytearray(data), 0)
 
 
 def _tensor_quant(t: Any) -> tuple[float, int]:

@@ -31,6 +31,7 @@ import numpy as np
 
 from quantize.errors import UnsupportedModelError
 from quantize.fixedpoint import quantize_multiplier, quantize_multiplier_scalar, round_half_away
+from quantize.support import activation_name
 
 KINDS = ("gru", "simple_rnn")
 GATE_PREACT_POWER = -12  # gate pre-activations are int16 Q3.12
@@ -77,14 +78,6 @@ class RecurrentFloat:
         return 3 if self.kind == "gru" else 1
 
 
-def _activation_name(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        return str(value.get("config", {}).get("name", value.get("class_name", "?")))
-    return str(getattr(value, "__name__", value))
-
-
 def recurrent_from_keras(layer: Any) -> RecurrentFloat:
     """The float description of a Keras (3 or tf_keras) GRU or SimpleRNN layer.
 
@@ -102,11 +95,11 @@ def recurrent_from_keras(layer: Any) -> RecurrentFloat:
 
     if cls not in ("GRU", "SimpleRNN"):
         raise UnsupportedModelError(f"layer '{layer.name}' ({cls}) is not a GRU or SimpleRNN")
-    activation = _activation_name(config.get("activation", "tanh"))
+    activation = activation_name(config.get("activation", "tanh"))
     if activation != "tanh":
         raise refuse(f"activation='{activation}'", "keep the default activation='tanh'")
     if cls == "GRU":
-        rec = _activation_name(config.get("recurrent_activation", "sigmoid"))
+        rec = activation_name(config.get("recurrent_activation", "sigmoid"))
         if rec != "sigmoid":
             raise refuse(
                 f"recurrent_activation='{rec}'", "keep the default recurrent_activation='sigmoid'"

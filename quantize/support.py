@@ -68,7 +68,8 @@ class ModelSpec:
         return sum(layer.lstm_directions for layer in self.layers)
 
 
-def _activation_name(value: Any) -> str:
+def activation_name(value: Any) -> str:
+    """The name of a layer's activation, whether Keras serialized it as a string or an object."""
     if isinstance(value, str):
         return value
     if isinstance(value, dict):  # serialized activation object
@@ -111,18 +112,13 @@ def _input_shape(model: Any) -> tuple[int, int]:
 def describe_model(model: Any) -> ModelSpec:
     """Check a loaded Keras model against the supported layers and describe it."""
     timesteps, features = _input_shape(model)
-    layers = [spec for spec in (_describe_layer(layer) for layer in model.layers) if spec]
+    layers = [spec for spec in (describe_layer(layer) for layer in model.layers) if spec]
     if not any(spec.lstm_directions for spec in layers):
         raise UnsupportedModelError(
             "the model has no LSTM layer; edge-lstm is for recurrent models "
             "(LSTM, Bidirectional(LSTM), GRU or SimpleRNN, with the layers around them)"
         )
     return ModelSpec(timesteps=timesteps, features=features, layers=layers)
-
-
-# the layers a model with GRU / SimpleRNN cells may hold besides them (quantize.custom_recurrent
-# converts the runs between the cells piece by piece)
-CUSTOM_RECURRENT_NEIGHBOURS = ("lstm", "dense", "softmax")
 
 
 def describe_recurrent_model(model: Any) -> ModelSpec:
@@ -134,17 +130,9 @@ def describe_recurrent_model(model: Any) -> ModelSpec:
         if cls in ("GRU", "SimpleRNN"):
             layers.append(_custom_recurrent(layer, layer.get_config()))
             continue
-        spec = _describe_layer(layer)
-        if spec is None:
-            continue
-        if spec.kind not in CUSTOM_RECURRENT_NEIGHBOURS:
-            raise _refuse(
-                layer,
-                "this layer beside GRU/SimpleRNN cells",
-                "models with GRU or SimpleRNN layers may hold LSTM, Dense, Softmax and Dropout "
-                "layers besides them",
-            )
-        layers.append(spec)
+        spec = describe_layer(layer)
+        if spec is not None:
+            layers.append(spec)
     return ModelSpec(timesteps=timesteps, features=features, layers=layers)
 
 
@@ -157,7 +145,7 @@ def _custom_recurrent(layer: Any, config: dict[str, Any]) -> LayerSpec:
             ("recurrent_activation", "sigmoid", "keep the default recurrent_activation='sigmoid'")
         )
     for key, expected, fix in checks:
-        value = _activation_name(config.get(key, expected))
+        value = activation_name(config.get(key, expected))
         if value != expected:
             raise _refuse(layer, f"{key}='{value}'", fix)
     flags = [
@@ -187,7 +175,8 @@ def _refuse(layer: Any, option: str, fix: str) -> UnsupportedModelError:
     return UnsupportedModelError(f"layer '{layer.name}' ({cls}): {option} is not supported; {fix}")
 
 
-def _describe_layer(layer: Any) -> LayerSpec | None:
+def describe_layer(layer: Any) -> LayerSpec | None:
+    """One layer's description, None for an identity at inference; refuses by name."""
     cls = type(layer).__name__
     if cls in INFERENCE_IDENTITY:
         return None
@@ -221,7 +210,7 @@ def _weights(layer: Any) -> list[np.ndarray]:
 
 
 def _check_activation(layer: Any, config: dict[str, Any], allowed: tuple[str, ...]) -> str:
-    activation = _activation_name(config.get("activation", "linear"))
+    activation = activation_name(config.get("activation", "linear"))
     if activation not in allowed:
         raise _refuse(layer, f"activation='{activation}'", f"use one of {', '.join(allowed)}")
     return activation
@@ -253,7 +242,7 @@ def _lstm(layer: Any, config: dict[str, Any]) -> LayerSpec:
         ("recurrent_activation", "sigmoid", "keep the default recurrent_activation='sigmoid'"),
     ]
     for key, expected, fix in checks:
-        value = _activation_name(config.get(key, expected))
+        value = activation_name(config.get(key, expected))
         if value != expected:
             raise _refuse(layer, f"{key}='{value}'", fix)
     flags = [
@@ -460,7 +449,7 @@ def _softmax(layer: Any, config: dict[str, Any]) -> LayerSpec:
 
 
 def _activation(layer: Any, config: dict[str, Any]) -> LayerSpec:
-    activation = _activation_name(config.get("activation"))
+    activation = activation_name(config.get("activation"))
     if activation not in ACTIVATION_LAYERS:
         raise _refuse(
             layer, f"activation='{activation}'", f"use one of {', '.join(ACTIVATION_LAYERS)}"

@@ -172,14 +172,25 @@ def test_bad_calibration_data_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_digits_int8_accuracy_within_one_point_of_float(tmp_path: Path) -> None:
-    """A real dataset that a package ships: scikit-learn's digits as 8 steps x 8 features."""
+@pytest.mark.parametrize(
+    "arch",
+    [
+        "lstm",
+        pytest.param("conv-lstm", marks=pytest.mark.slow),
+        pytest.param("bilstm", marks=pytest.mark.slow),
+    ],
+)
+def test_digits_int8_accuracy_within_one_point_of_float(tmp_path: Path, arch: str) -> None:
+    """A real dataset that a package ships: scikit-learn's digits as 8 steps x 8 features,
+    with the plain LSTM, a Conv1D -> MaxPooling1D -> LSTM and a Bidirectional(LSTM) model."""
     from edge_lstm.data import load_data, model_input
     from edge_lstm.engines import tflm_outputs
     from edge_lstm.metrics import accuracy
     from edge_lstm.train import train
 
-    result = train("digits", tmp_path / "digits.keras", hidden=32, epochs=25, progress=False)
+    result = train(
+        "digits", tmp_path / "digits.keras", hidden=32, epochs=25, progress=False, arch=arch
+    )
     code, output, out = _quantize(tmp_path, result.model_path, result.train_path)
     assert code == 0, output
     test = load_data(result.test_path)
@@ -189,7 +200,7 @@ def test_digits_int8_accuracy_within_one_point_of_float(tmp_path: Path) -> None:
 
     y_float = keras.models.load_model(result.model_path).predict(test.x, verbose=0)
     float_acc, int8_acc = accuracy(y_float, test.y), accuracy(y_int8, test.y)
-    print(f"digits test split: float {float_acc:.4f}, int8 (TFLM) {int8_acc:.4f}")
+    print(f"digits {arch} test split: float {float_acc:.4f}, int8 (TFLM) {int8_acc:.4f}")
     assert float_acc > 0.9
     assert abs(float_acc - int8_acc) <= 0.01
 
