@@ -10,14 +10,13 @@ calibration data so that saturation happens at run time.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from model_zoo import CACHE_DIR
+from model_zoo import cached_model
 
 ARCH_VERSION = "1"  # bump to rebuild every cached model after a change to the builders
 
@@ -169,13 +168,10 @@ def inputs_int8(arch: Arch, count: int = 300) -> np.ndarray:
 def arch_tflite_path(name: str) -> Path:
     """The converted model of a named architecture, converting on first use."""
     arch = ARCHS[name]
-    path = CACHE_DIR / "archs" / f"{arch.name}-{arch.key}.tflite"
-    if not path.exists():
+
+    def convert() -> bytes:
         from quantize.convert import convert_keras
 
-        result = convert_keras(build_keras3(arch), calibration_data(arch))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(result.tflite)
-        os.replace(tmp, path)
-    return path
+        return convert_keras(build_keras3(arch), calibration_data(arch)).tflite
+
+    return cached_model("archs", f"{arch.name}-{arch.key}.tflite", convert)

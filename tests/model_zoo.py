@@ -10,12 +10,34 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
 CACHE_DIR = Path(os.environ.get("EDGE_LSTM_TEST_CACHE", Path(__file__).parent / ".cache"))
+# Converted test models committed with the tests: the engines are compared on them without
+# running the TFLite converter again (minutes on a fresh clone). A model whose configuration
+# changed has a new key, is converted into CACHE_DIR and can be committed from there
+# (`python tests/model_zoo.py --freeze`). The live Keras -> .tflite path is tested on its own
+# (tests/test_convert.py converts every layer family).
+FIXTURE_DIR = Path(__file__).parent / "models"
+
+
+def cached_model(folder: str, filename: str, make: Callable[[], bytes]) -> Path:
+    """The committed model, else the cached one, else ``make()`` written atomically to the cache."""
+    fixture = FIXTURE_DIR / filename
+    if fixture.exists():
+        return fixture
+    path = CACHE_DIR / folder / filename
+    if not path.exists():
+        data = make()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    return path
 
 
 @dataclass(frozen=True)
@@ -115,16 +137,13 @@ def inputs_int8(config: ZooConfig, count: int = 300) -> np.ndarray:
 def tflite_path(name: str) -> Path:
     """Path of the converted model for a named configuration, converting on first use."""
     config = zoo_config(name)
-    path = CACHE_DIR / "models" / f"{config.name}-{config.key}.tflite"
-    if not path.exists():
+
+    def convert() -> bytes:
         from quantize.convert import convert_keras
 
-        result = convert_keras(build_keras(config), calibration_data(config))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(result.tflite)
-        os.replace(tmp, path)
-    return path
+        return convert_keras(build_keras(config), calibration_data(config)).tflite
+
+    return cached_model("models", f"{config.name}-{config.key}.tflite", convert)
 
 
 def tflite_bytes(name: str) -> bytes:
@@ -147,3 +166,19 @@ def tflm_outputs(model_bytes: bytes, x_int8: np.ndarray) -> np.ndarray:
         interpreter.invoke()
         outputs.append(np.array(interpreter.get_output(0))[0])
     return np.stack(outputs)
+
+
+if __name__ == "__main__":
+    import shutil
+    import sys
+
+    if sys.argv[1:] != ["--freeze"]:
+        sys.exit(
+            "usage: python tests/model_zoo.py --freeze  (copy converted models to tests/models)"
+        )
+    FIXTURE_DIR.mkdir(exist_ok=True)
+    for folder in ("models", "archs", "custom_recurrent"):
+        for path in sorted((CACHE_DIR / folder).glob("*.tflite")):
+            if not (FIXTURE_DIR / path.name).exists():
+                shutil.copyfile(path, FIXTURE_DIR / path.name)
+                print(f"froze {path.name}")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -102,14 +101,9 @@ def converted(name: str) -> bytes:
     h = hashlib.sha256(json.dumps(MODELS[name], sort_keys=True).encode())
     for src in SOURCES:
         h.update((ROOT / src).read_bytes())
-    path = model_zoo.CACHE_DIR / "custom_recurrent" / f"{name}-{h.hexdigest()[:12]}.tflite"
-    if not path.exists():
-        data = convert_with_custom_recurrent(build(name), calibration())
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    return path.read_bytes()
+    filename = f"{name}-{h.hexdigest()[:12]}.tflite"
+    make = lambda: convert_with_custom_recurrent(build(name), calibration())  # noqa: E731
+    return model_zoo.cached_model("custom_recurrent", filename, make).read_bytes()
 
 
 # Tolerance against float Keras, on inputs from the calibration distribution (float Keras gets the

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import os
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -23,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from model_zoo import CACHE_DIR
+from model_zoo import cached_model
 
 from quantize.ir import Model
 from quantize.kernels.common import Env
@@ -310,14 +309,9 @@ def _convert(m: KernelModel) -> bytes:
 def tflite_bytes(name: str) -> bytes:
     """The converted model, converted on first use and cached by its configuration's hash."""
     m = MODELS[name]
-    path = CACHE_DIR / "models" / f"kernels-{m.name}-{m.key}.tflite"
-    if not path.exists():
-        data = _convert(m)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    return path.read_bytes()
+    return cached_model(
+        "models", f"kernels-{m.name}-{m.key}.tflite", lambda: _convert(m)
+    ).read_bytes()
 
 
 def inputs(m: KernelModel, model: Model, count: int = SAMPLES) -> np.ndarray:
