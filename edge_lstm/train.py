@@ -53,6 +53,20 @@ def load_training_data(name_or_path: str, seed: int) -> tuple[Dataset, Dataset]:
 
 #: the architectures `train --arch` builds, for trying the supported layers on a dataset
 ARCHITECTURES = ("lstm", "conv-lstm", "bilstm", "lstm-pool")
+#: the recurrent cells `train --cell` puts in them (GRU and SimpleRNN run as edge-lstm's own
+#: integer cells, docs/integer_gru.md)
+CELLS = ("lstm", "gru", "rnn")
+
+
+def check_architecture(arch: str, cell: str) -> None:
+    if arch not in ARCHITECTURES:
+        raise BadInputError(f"unknown architecture {arch!r}; choose one of {ARCHITECTURES}")
+    if cell not in CELLS:
+        raise BadInputError(f"unknown cell {cell!r}; choose one of {CELLS}")
+    if arch == "bilstm" and cell != "lstm":
+        raise BadInputError(
+            f"--arch bilstm needs --cell lstm (a bidirectional {cell.upper()} is not supported)"
+        )
 
 
 def build_model(
@@ -63,9 +77,11 @@ def build_model(
     outputs: int,
     classify: bool,
     arch: str = "lstm",
+    cell: str = "lstm",
 ) -> Any:
     """A Keras 3 model of one of ARCHITECTURES, compiled for classification or regression.
 
+    ``cell`` picks the recurrent layer (LSTM, GRU or SimpleRNN) of every architecture but bilstm.
     lstm: LSTM x layers -> Dense. conv-lstm: Conv1D(relu) -> MaxPooling1D(2) (when T >= 4) ->
     LSTM x layers -> Dense, the DeepConvLSTM shape of IMU models. bilstm: Bidirectional(LSTM)
     x layers -> Dense. lstm-pool: LSTM x layers (the last with return_sequences) ->
@@ -73,9 +89,9 @@ def build_model(
     """
     import keras
 
-    if arch not in ARCHITECTURES:
-        raise BadInputError(f"unknown architecture {arch!r}; choose one of {ARCHITECTURES}")
+    check_architecture(arch, cell)
     L = keras.layers
+    recurrent = {"lstm": L.LSTM, "gru": L.GRU, "rnn": L.SimpleRNN}[cell]
     model_layers: list[Any] = [keras.Input(shape=(timesteps, features))]
     if arch == "conv-lstm":
         model_layers.append(L.Conv1D(max(8, hidden // 2), 3, padding="same", activation="relu"))
@@ -83,7 +99,7 @@ def build_model(
             model_layers.append(L.MaxPooling1D(2))
     for i in range(layers):
         sequences = i < layers - 1 or arch == "lstm-pool"
-        lstm = L.LSTM(hidden, return_sequences=sequences)
+        lstm = recurrent(hidden, return_sequences=sequences)
         model_layers.append(L.Bidirectional(lstm) if arch == "bilstm" else lstm)
     if arch == "lstm-pool":
         model_layers.append(L.GlobalAveragePooling1D())
@@ -110,14 +126,14 @@ def train(
     batch_size: int = 32,
     progress: bool = True,
     arch: str = "lstm",
+    cell: str = "lstm",
 ) -> TrainResult:
     from quantize.quiet import import_tensorflow
 
     # the user's input is checked before TensorFlow loads (seconds) and training runs (minutes)
     if output.suffix != ".keras":
         raise BadInputError(f"output {output} must end in .keras")
-    if arch not in ARCHITECTURES:
-        raise BadInputError(f"unknown architecture {arch!r}; choose one of {ARCHITECTURES}")
+    check_architecture(arch, cell)
     check_output_file(output)
     train_set, test_set = load_training_data(dataset, seed)
     import_tensorflow()
@@ -130,7 +146,7 @@ def train(
     classify = train_set.y.ndim == 1
     outputs = int(train_set.y.max()) + 1 if classify else int(train_set.y.shape[1])
     _, timesteps, features = train_set.x.shape
-    model = build_model(timesteps, features, hidden, layers, outputs, classify, arch)
+    model = build_model(timesteps, features, hidden, layers, outputs, classify, arch, cell)
     callbacks = [_progress_callback(epochs)] if progress else []
     model.fit(
         train_set.x,

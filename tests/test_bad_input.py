@@ -71,6 +71,8 @@ CASES = [
     case("train-dataset", "train --dataset nosuch -o m.keras", 2, r"unknown dataset 'nosuch'"),
     case("train-garbage", "train --dataset {in}/garbage.npz -o m.keras", 2, r"not a readable"),
     case("train-hidden", "train --hidden 0 -o m.keras", 2, USAGE),
+    case("train-arch", "train --arch nosuch -o m.keras", 2, USAGE),
+    case("train-bigru", "train --arch bilstm --cell gru -o m.keras", 2, r"needs --cell lstm"),
     # quantize
     case("quantize-missing", "quantize {in}/missing.keras --calib {in}/data.npz -o o.tflite",
          2, r"does not exist"),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from edge_lstm.train import ARCHITECTURES
+from edge_lstm.train import ARCHITECTURES, CELLS
 
 
 @click.command()
@@ -25,6 +25,14 @@ from edge_lstm.train import ARCHITECTURES
     help="lstm: LSTM -> Dense; conv-lstm: Conv1D -> MaxPooling1D -> LSTM -> Dense; "
     "bilstm: Bidirectional(LSTM) -> Dense; lstm-pool: LSTM -> GlobalAveragePooling1D -> Dense.",
 )
+@click.option(
+    "--cell",
+    type=click.Choice(CELLS),
+    default="lstm",
+    show_default=True,
+    help="The recurrent layer: lstm, gru or rnn (SimpleRNN); gru and rnn run as edge-lstm's "
+    "own integer cells.",
+)
 @click.option("--hidden", default=32, show_default=True, type=click.IntRange(1, 512))
 @click.option("--layers", default=1, show_default=True, type=click.IntRange(1, 4))
 @click.option("--epochs", default=30, show_default=True, type=click.IntRange(1))
@@ -40,6 +48,7 @@ from edge_lstm.train import ARCHITECTURES
 def train(
     dataset: str,
     arch: str,
+    cell: str,
     hidden: int,
     layers: int,
     epochs: int,
@@ -68,6 +77,7 @@ def train(
         seed=seed,
         progress=not as_json,
         arch=arch,
+        cell=cell,
     )
     summary = {
         "model": str(result.model_path),
