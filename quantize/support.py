@@ -136,6 +136,22 @@ def describe_recurrent_model(model: Any) -> ModelSpec:
     return ModelSpec(timesteps=timesteps, features=features, layers=layers)
 
 
+def _check_recurrent_options(
+    layer: Any,
+    config: dict[str, Any],
+    activations: list[tuple[str, str, str]],
+    flags: list[tuple[str, str]],
+) -> None:
+    """Refuse the first non-default activation or set flag, naming it and its fix."""
+    for key, expected, fix in activations:
+        value = activation_name(config.get(key, expected))
+        if value != expected:
+            raise _refuse(layer, f"{key}='{value}'", fix)
+    for key, fix in flags:
+        if config.get(key, False):
+            raise _refuse(layer, f"{key}=True", fix)
+
+
 def _custom_recurrent(layer: Any, config: dict[str, Any]) -> LayerSpec:
     """A GRU or SimpleRNN with the options edge-lstm's integer cells implement."""
     gru = type(layer).__name__ == "GRU"
@@ -144,19 +160,13 @@ def _custom_recurrent(layer: Any, config: dict[str, Any]) -> LayerSpec:
         checks.append(
             ("recurrent_activation", "sigmoid", "keep the default recurrent_activation='sigmoid'")
         )
-    for key, expected, fix in checks:
-        value = activation_name(config.get(key, expected))
-        if value != expected:
-            raise _refuse(layer, f"{key}='{value}'", fix)
     flags = [
         ("stateful", "set stateful=False; edge-lstm resets state per sequence"),
         ("go_backwards", "set go_backwards=False"),
         ("return_state", "set return_state=False"),
         ("unroll", "set unroll=False"),
     ]
-    for key, fix in flags:
-        if config.get(key, False):
-            raise _refuse(layer, f"{key}=True", fix)
+    _check_recurrent_options(layer, config, checks, flags)
     return LayerSpec(
         "gru" if gru else "simple_rnn",
         layer.name,
@@ -241,10 +251,6 @@ def _lstm(layer: Any, config: dict[str, Any]) -> LayerSpec:
         ("activation", "tanh", "keep the default activation='tanh'"),
         ("recurrent_activation", "sigmoid", "keep the default recurrent_activation='sigmoid'"),
     ]
-    for key, expected, fix in checks:
-        value = activation_name(config.get(key, expected))
-        if value != expected:
-            raise _refuse(layer, f"{key}='{value}'", fix)
     flags = [
         (
             "stateful",
@@ -256,9 +262,7 @@ def _lstm(layer: Any, config: dict[str, Any]) -> LayerSpec:
         ("time_major", "set time_major=False"),
         ("unroll", "set unroll=False"),
     ]
-    for key, fix in flags:
-        if config.get(key, False):
-            raise _refuse(layer, f"{key}=True", fix)
+    _check_recurrent_options(layer, config, checks, flags)
     return LayerSpec(
         "lstm",
         layer.name,

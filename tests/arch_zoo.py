@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from model_zoo import cached_model
+from model_zoo import cached_model, raw_int8_inputs
 
 ARCH_VERSION = "1"  # bump to rebuild every cached model after a change to the builders
 
@@ -156,13 +156,7 @@ def calibration_data(arch: Arch, count: int = 64) -> np.ndarray:
 
 
 def inputs_int8(arch: Arch, count: int = 300) -> np.ndarray:
-    """Raw int8 inputs over the whole range (half uniform, half near zero)."""
-    rng = np.random.default_rng(2)
-    shape = (count, arch.timesteps, arch.features)
-    wide = rng.integers(-128, 128, size=shape)
-    narrow = np.clip(rng.normal(0, 20, size=shape), -128, 127)
-    pick = rng.random(count) < 0.5
-    return np.where(pick[:, None, None], wide, narrow).astype(np.int8)
+    return raw_int8_inputs((count, arch.timesteps, arch.features), 2)
 
 
 def arch_tflite_path(name: str) -> Path:

@@ -125,9 +125,13 @@ def inputs_float(config: ZooConfig, count: int = 300) -> np.ndarray:
 
 
 def inputs_int8(config: ZooConfig, count: int = 300) -> np.ndarray:
+    return raw_int8_inputs((count, config.timesteps, config.features), config.seed + 300)
+
+
+def raw_int8_inputs(shape: tuple[int, int, int], seed: int) -> np.ndarray:
     """Raw int8 inputs over the whole range (half uniform, half near zero)."""
-    rng = np.random.default_rng(config.seed + 300)
-    shape = (count, config.timesteps, config.features)
+    rng = np.random.default_rng(seed)
+    count = shape[0]
     wide = rng.integers(-128, 128, size=shape)
     narrow = np.clip(rng.normal(0, 20, size=shape), -128, 127)
     pick = rng.random(count) < 0.5
