@@ -39,7 +39,13 @@ TFLM_END_MARK = "<!-- tflm:end -->"
 TFLM_KERNEL_SETS = ("reference", "cmsis-nn")
 TFLM_OPT = "-O2"
 
-EMULATED_BOARDS = ("qemu-cortex-m3", "qemu-cortex-m4", "qemu-cortex-m7", "qemu-cortex-m55")
+EMULATED_BOARDS = (
+    "qemu-cortex-m0",
+    "qemu-cortex-m3",
+    "qemu-cortex-m4",
+    "qemu-cortex-m7",
+    "qemu-cortex-m55",
+)
 BENCH_RUNS = 3
 LINK_SAMPLES = 100
 LINK_TIME_CAP_S = 15.0  # big models on a slow link: stop early, report the rate so far
@@ -615,6 +621,11 @@ def markdown(result: dict[str, Any]) -> str:
         failed.setdefault(f"{failure['variant']}: `{reason}`", []).append(failure["model"])
     for what, models in failed.items():
         lines += ["", f"FAILED on {what} ({len(models)} models)"]
+    too_big: dict[str, list[str]] = {}
+    for row in result.get("does_not_fit", []):
+        too_big.setdefault(row["variant"], []).append(row["model"])
+    for variant, models in too_big.items():
+        lines += ["", f"Does not fit {variant}'s memory (-): {', '.join(models)}"]
     verdicts = result["targets"]
     lines += [
         "",
@@ -848,12 +859,18 @@ def main(argv: list[str] | None = None) -> int:
     jobs = tflm_jobs[:1] + jobs + tflm_jobs[1:]
 
     def one(job: tuple[BenchModel, Variant | tuple[str, TflmTree]]) -> dict[str, Any]:
+        from targets.errors import DoesNotFitError
+
         model, what = job
         label = what.label if isinstance(what, Variant) else f"{what[0]}-{what[1].label}"
         try:
             if isinstance(what, Variant):
                 return measure_row(model, what)
             return measure_tflm_row(model, *what)
+        except DoesNotFitError as exc:  # the grid's big models on a small board: a fact, no fault
+            print(f"{model.name:22s} {label:22s} does not fit: {exc}", flush=True)
+            skipped = {"model": model.name, "variant": label, "does_not_fit": str(exc)}
+            return skipped | ({} if isinstance(what, Variant) else {"runtime": "tflm"})
         except Exception as exc:  # one broken build must not cost the rest of the grid
             print(f"{model.name:22s} {label:22s} FAILED: {exc}", flush=True)
             failure = {"model": model.name, "variant": label, "error": str(exc)[-2000:]}
@@ -887,6 +904,9 @@ def main(argv: list[str] | None = None) -> int:
         outcomes = list(pool.map(one, jobs))
     tflm_outcomes = [r for r in outcomes if r.get("runtime") == "tflm"]
     outcomes = [r for r in outcomes if r.get("runtime") != "tflm"]
+    too_big = [r for r in outcomes + tflm_outcomes if "does_not_fit" in r]
+    outcomes = [r for r in outcomes if "does_not_fit" not in r]
+    tflm_outcomes = [r for r in tflm_outcomes if "does_not_fit" not in r]
     rows = [r for r in outcomes if "error" not in r]
     failures = [r for r in outcomes if "error" in r]
     tflm_rows = [r for r in tflm_outcomes if "error" not in r]
@@ -908,6 +928,7 @@ def main(argv: list[str] | None = None) -> int:
         "source": source,
         "rows": rows,
         "failures": failures,
+        "does_not_fit": too_big,
         "targets": check_targets(rows),
         "deterministic": all(r["repeatable"] for r in rows + tflm_rows)
         and not (args.quick and any(r["within_session_spread"] for r in rows)),

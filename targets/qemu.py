@@ -1,10 +1,12 @@
-"""Run a firmware ELF on an emulated board (QEMU MPS2/MPS3) with its UART on a pseudo-terminal.
+"""Run a firmware ELF on an emulated board (QEMU MPS2/MPS3, microbit) with its UART on a pty.
 
 Under `-icount shift=7` every guest instruction advances virtual time by exactly 128 ns, so the
 SysTick-based el_bsp_cycles() counts instructions, not host time. One SysTick tick (40 ns at
 25 MHz) is then under a third of an instruction, so the tick-phase jitter of a measurement
 (where it starts relative to a tick edge depends on when the host's bytes arrived) rounds away:
-el_bsp_cycles_elapsed() gives the same whole instruction count on every run.
+el_bsp_cycles_elapsed() gives the same whole instruction count on every run. The microbit's
+SysTick runs at 16 MHz, too slow for that at shift 7: its board runs at shift 8 (256 ns per
+instruction, a tick is 0.24 instructions; targets.project.icount_shift).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 from types import TracebackType
 
 from targets.errors import MissingToolError, TargetError
-from targets.project import ICOUNT_SHIFT
+from targets.project import icount_shift
 from targets.registry import Board
 
 QEMU = "qemu-system-arm"
@@ -46,7 +48,7 @@ def qemu_command(elf: Path, board: Board, icount: bool = True, sleep: bool = Tru
         "enable=on,target=native",
     ]
     if icount:
-        shift = f"shift={ICOUNT_SHIFT}"
+        shift = f"shift={icount_shift(board)}"
         command += ["-icount", shift if sleep else f"{shift},sleep=off"]
     return command
 

@@ -25,9 +25,9 @@ else:  # pragma: no cover - exercised on 3.10 only
 BOARDS_DIR = Path(__file__).parent / "boards"
 DEFAULT_BOARD = "qemu-cortex-m4"
 
-FAMILIES = ("cmsdk", "stm32", "nrf52", "rp2040", "host")
+FAMILIES = ("cmsdk", "stm32", "nrf51", "nrf52", "rp2040", "host")
 FLOAT_ABIS = ("soft", "softfp", "hard")
-UART_KINDS = ("cmsdk", "stm32f4", "stm32l4", "nrf52_uarte", "pl011", "pty")
+UART_KINDS = ("cmsdk", "stm32f4", "stm32l4", "nrf51_uart", "nrf52_uarte", "pl011", "pty")
 CYCLE_COUNTERS = ("dwt", "systick", "none", "clock")
 CYCLE_UNITS = ("cycles", "instructions", "ns")
 FLASHERS = ("qemu", "pyocd", "openocd", "uf2", "bossac", "host")

@@ -4,14 +4,18 @@ across several boards at once."""
 
 from __future__ import annotations
 
+import re
+import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from firmware_cache import firmware
 from model_zoo import CONFIGS, inputs_int8, tflite_bytes, tflite_path, tflm_outputs
 from toolchain import require
 
+from edge_lstm.cli import main
 from edge_lstm.data import load_data
 from edge_lstm.harness.device import Device
 from edge_lstm.validate import validate
@@ -21,7 +25,15 @@ from targets.registry import get_board
 
 pytestmark = pytest.mark.toolchain
 
-EMULATED = ["qemu-cortex-m3", "qemu-cortex-m4", "qemu-cortex-m7", "qemu-cortex-m55"]
+EMULATED = [
+    "qemu-cortex-m0",
+    "qemu-cortex-m3",
+    "qemu-cortex-m4",
+    "qemu-cortex-m7",
+    "qemu-cortex-m55",
+]
+#: The only 32-bit Thumb instructions in Armv6-M; every other one is Armv7-M or later.
+ARMV6M_WIDE = {"bl", "mrs", "msr", "dmb", "dsb", "isb"}
 
 
 def _session(board_name: str, x: np.ndarray) -> tuple[np.ndarray, list[int], str]:
@@ -53,10 +65,13 @@ def test_export_build_boot_exchange(board_name: str) -> None:
     assert min(cycles_a) > 0
 
 
-@pytest.mark.parametrize("board_name", ["qemu-cortex-m3", "qemu-cortex-m4", "qemu-cortex-m55"])
+@pytest.mark.parametrize(
+    "board_name", ["qemu-cortex-m0", "qemu-cortex-m3", "qemu-cortex-m4", "qemu-cortex-m55"]
+)
 def test_int16_weights_validate_over_the_uart(board_name: str) -> None:
-    """Firmware with int16 weight storage (the Armv7-M loop on the M3, the DSP units routine
-    on the M4 and M55), through the serial harness: every output byte equals TFLM's, in fewer
+    """Firmware with int16 weight storage (the portable C loop on the M0, the Armv7-M loop on
+    the M3, the DSP units routine on the M4 and M55), through the serial harness: every output
+    byte equals TFLM's, in fewer
     instructions than the int8 firmware of the same model where the core has the DSP
     extension (its loop skips the unpacking)."""
     require("arm-none-eabi-gcc")
@@ -96,3 +111,52 @@ def test_validate_shards_across_two_boards(tmp_path: Path) -> None:
     assert report.mismatched_bytes == 0
     golden = tflm_outputs(tflite_bytes("small"), x)
     assert np.array_equal(outputs.reshape(golden.shape), golden)
+
+
+def _wide_instructions(elf: Path) -> set[str]:
+    """Mnemonics of the 32-bit Thumb instructions in ``elf``'s code."""
+    listing = subprocess.run(
+        [require("arm-none-eabi-objdump"), "-d", str(elf)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    wide = re.compile(r"^\s+[0-9a-f]+:\t[0-9a-f]{4} [0-9a-f]{4}\s*\t(\S+)", re.MULTILINE)
+    return {match.group(1).split(".")[0] for match in wide.finditer(listing)}
+
+
+def test_cortex_m0_cli_export_build_validate(tmp_path: Path) -> None:
+    """The Armv6-M path end to end through the commands a user types: export, build, and
+    validate on the emulated Cortex-M0 (QEMU microbit). QEMU's Cortex-M0 faults on any
+    Armv7-M or DSP instruction, so a passing validate ran the engine's Armv6-M code; the
+    listing is checked too, because a path the test data never reaches would not fault."""
+    require("arm-none-eabi-gcc")
+    require("qemu-system-arm")
+    model = tflite_path("imu")
+    x = inputs_int8(CONFIGS["imu"], 20)
+    np.savez(tmp_path / "x.npz", x=x)
+    fw = tmp_path / "fw"
+    runner = CliRunner()
+    run = runner.invoke(main, ["export", str(model), "--board", "qemu-cortex-m0", "-o", str(fw)])
+    assert run.exit_code == 0, run.output
+    run = runner.invoke(main, ["build", str(fw)])
+    assert run.exit_code == 0, run.output
+    elf = fw / "build" / "firmware.elf"
+    assert "-mcpu=cortex-m0 -mthumb" in (fw / "Makefile").read_text()
+    assert _wide_instructions(elf) <= ARMV6M_WIDE, _wide_instructions(elf) - ARMV6M_WIDE
+    run = runner.invoke(
+        main,
+        [
+            "validate",
+            "--board",
+            "qemu-cortex-m0",
+            "--elf",
+            str(elf),
+            "--model",
+            str(model),
+            "--data",
+            str(tmp_path / "x.npz"),
+        ],
+    )
+    assert run.exit_code == 0, run.output
+    assert "mismatching bytes 0" in run.output and "PASS" in run.output

@@ -13,6 +13,7 @@ from targets.errors import BoardFileError, UnknownBoardError
 from targets.registry import BOARDS_DIR, DEFAULT_BOARD, get_board, load_boards
 
 EXPECTED = {
+    "qemu-cortex-m0",
     "qemu-cortex-m3",
     "qemu-cortex-m4",
     "qemu-cortex-m7",
@@ -39,6 +40,7 @@ def test_all_boards_load() -> None:
         ("nucleo-l476rg", "cortex-m4", 1024 * 1024, 96 * 1024, 0x40004400, 38),
         ("nrf52840dk", "cortex-m4", 1024 * 1024, 256 * 1024, 0x40002000, 2),
         ("rpi-pico", "cortex-m0plus", 2 * 1024 * 1024, 264 * 1024, 0x40034000, 20),
+        ("qemu-cortex-m0", "cortex-m0", 256 * 1024, 16 * 1024, 0x40002000, 2),
         ("qemu-cortex-m3", "cortex-m3", 4 * 1024 * 1024, 4 * 1024 * 1024, 0x40004000, 0),
         ("qemu-cortex-m55", "cortex-m55", 512 * 1024, 512 * 1024, 0x49303000, 33),
     ],
@@ -93,7 +95,7 @@ def test_bad_file_names_file_and_field(tmp_path: Path, old: str, new: str, field
     assert f"'{field}'" in str(info.value)
 
 
-def test_boards_json_lists_ten() -> None:
+def test_boards_json_lists_every_board() -> None:
     result = CliRunner().invoke(main, ["boards", "--json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
@@ -107,3 +109,24 @@ def test_boards_table() -> None:
     result = CliRunner().invoke(main, ["boards"])
     assert result.exit_code == 0
     assert "qemu-cortex-m4*" in result.output and "rpi-pico" in result.output
+
+
+def test_icount_shift_keeps_a_tick_under_a_quarter_instruction() -> None:
+    """Exact instruction counts need one SysTick tick plus the 1/8-instruction resolution under
+    half an instruction; the nRF51's 16 MHz SysTick only gets there at -icount shift=8, the
+    MPS2/MPS3 boards' 25 and 32 MHz at the usual 7."""
+    from fractions import Fraction
+
+    from targets.project import FRAC_BITS_EMULATED, icount_shift, tick_scale
+
+    shifts = {}
+    for board in load_boards().values():
+        if not board.emulated:
+            continue
+        shift = shifts[board.name] = icount_shift(board)
+        tick = Fraction(10**9, board.clock_hz) / (1 << shift)
+        assert tick + Fraction(1, 1 << FRAC_BITS_EMULATED) < Fraction(1, 2), board.name
+        mul, tick_shift, frac_bits = tick_scale(board)
+        assert Fraction(mul, 1 << tick_shift) == tick * (1 << frac_bits)
+    assert shifts.pop("qemu-cortex-m0") == 8
+    assert set(shifts.values()) == {7}

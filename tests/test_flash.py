@@ -61,6 +61,13 @@ def test_qemu_command_has_icount_and_pty(tmp_path: Path) -> None:
     assert "-icount shift=7" in joined and "-semihosting-config enable=on" in joined
 
 
+def test_qemu_command_for_the_cortex_m0(tmp_path: Path) -> None:
+    project = _fake_built(tmp_path, "qemu-cortex-m0")
+    joined = " ".join(plan_flash(project, get_board("qemu-cortex-m0")).command)
+    # the microbit's SysTick runs at 16 MHz: 2^8 ns per instruction keeps a tick under 1/4
+    assert "-M microbit" in joined and "-serial pty" in joined and "-icount shift=8" in joined
+
+
 def test_unbuilt_folder(tmp_path: Path) -> None:
     project = tmp_path / "fw"
     shutil.copytree(ECHO_APP, project)
