@@ -1,15 +1,22 @@
 """Small helpers to emit C99 source text: literals, arrays, banners, include guards.
 
 Generated sources must compile with ``-std=c99 -Wall -Wextra -Werror -pedantic`` on gcc and
-arm-none-eabi-gcc, so the corner cases that break that (INT32_MIN as a literal, C11-only
-static assertions) are handled once here rather than at every call site.
+arm-none-eabi-gcc, so the corner cases that break that (INT32_MIN as a literal, empty arrays)
+are handled once here rather than at every call site. Generated C is data only (arrays and
+struct initializers); the control flow it feeds is hand-written C in firmware_gen/runtime.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
+import shutil
 import struct
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeAlias
+
+from firmware_gen import include_dir
 
 INT32_MIN = -(2**31)
 
@@ -53,12 +60,55 @@ def array_body(values: Iterable[int], per_line: int = 12, indent: str = "    ") 
     return "\n".join(lines)
 
 
-def const_array(ctype: str, name: str, values: Sequence[int], per_line: int = 12) -> str:
-    """A ``static const`` array definition (flash on an MCU)."""
+def const_array(
+    ctype: str, name: str, values: Sequence[int], per_line: int = 12, *, static: bool = True
+) -> str:
+    """A ``const`` array definition (flash on an MCU), file-local unless ``static`` is False."""
+    storage = "static const" if static else "const"
     return (
-        f"static const {ctype} {name}[{max(len(values), 1)}] = {{\n"
+        f"{storage} {ctype} {name}[{array_length(values)}] = {{\n"
         f"{array_body(values, per_line)}\n}};\n"
     )
+
+
+def array_length(values: Sequence[int]) -> int:
+    """The declared length of an array of ``values``: C has no empty arrays."""
+    return max(len(values), 1)
+
+
+#: A C initializer: a literal (int, or str written as is), a struct (dict: field -> value,
+#: written with C99 designators) or an array (list).
+Initializer: TypeAlias = int | str | dict[str, "Initializer"] | list["Initializer"]
+
+
+def initializer(value: Initializer, indent: str = "") -> str:
+    """``value`` as C99 source: every struct field named, so a reader of the generated file
+    sees which constant is which and a reordered struct cannot silently shift them. The
+    outermost braces get a line per element; inner ones stay on one line when short."""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, int):
+        return c_int(value)
+    if isinstance(value, str):
+        return value
+    inner = indent + "    "
+    if isinstance(value, dict):
+        parts = [f".{name} = {initializer(v, inner)}" for name, v in value.items()]
+    else:
+        parts = [initializer(v, inner) for v in value]
+    flat = "{" + ", ".join(parts) + "}"
+    if indent and "\n" not in flat and len(indent) + len(flat) <= 88:
+        return flat
+    return "{\n" + "".join(f"{inner}{part},\n" for part in parts) + indent + "}"
+
+
+def scalar_count(value: Initializer) -> int:
+    """How many scalars an initializer sets: for a struct of int32 fields, sizeof / 4."""
+    if isinstance(value, dict):
+        return sum(scalar_count(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(scalar_count(v) for v in value)
+    return 1
 
 
 def banner(file_name: str, sha256: str, what: str) -> str:
@@ -75,12 +125,62 @@ def include_guard(name: str) -> tuple[str, str]:
     return f"#ifndef {macro}\n#define {macro}\n", f"#endif /* {macro} */\n"
 
 
-STATIC_ASSERT_MACRO = """\
-/* _Static_assert where the compiler is C11 or later; a negative array size under C99. */
-#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
-#define EL_MODEL_STATIC_ASSERT(cond, name) _Static_assert(cond, #name)
-#else
-#define EL_MODEL_STATIC_ASSERT(cond, name) \\
-    typedef char el_model_static_assert_##name[(cond) ? 1 : -1]
-#endif
-"""
+@dataclass(frozen=True)
+class ModelFigures:
+    """The figures of a model every runtime's model_config.h defines under the same names (the
+    app reads them, whichever runtime serves el_model.h)."""
+
+    sha256: str
+    runtime: str  # "native" or "tflm"
+    timesteps: int
+    features: int
+    output_bytes: int
+    step_output_bytes: int
+    sequence_output: bool
+    input_scale: float
+    input_zero_point: int
+    output_scale: float
+    output_zero_point: int
+
+
+def model_config_header(figures: ModelFigures, what: str, extra: Sequence[str]) -> str:
+    """model_config.h: the shared EL_MODEL_* figures, then the runtime's own ``extra`` lines."""
+    f = figures
+    guard_open, guard_close = include_guard("el_model_config_h")
+    lines = [
+        banner("model_config.h", f.sha256, what) + guard_open,
+        f"#define EL_MODEL_SHA256 {c_string(f.sha256)}",
+        f"#define EL_MODEL_RUNTIME {c_string(f.runtime)}",
+        f"#define EL_MODEL_TOOL_VERSION {c_string(tool_version())}",
+        f"#define EL_MODEL_TIMESTEPS {f.timesteps}",
+        f"#define EL_MODEL_FEATURES {f.features}",
+        "#define EL_MODEL_INPUT_BYTES (EL_MODEL_TIMESTEPS * EL_MODEL_FEATURES)",
+        f"#define EL_MODEL_OUTPUT_BYTES {f.output_bytes}",
+        "/* bytes one step contributes to the output (a sequence model has T of them) */",
+        f"#define EL_MODEL_STEP_OUTPUT_BYTES {f.step_output_bytes}",
+        f"#define EL_MODEL_SEQUENCE_OUTPUT {int(f.sequence_output)}",
+        "/* input/output quantization: real = scale * (q - zero_point),",
+        " * scale as IEEE-754 single-precision bits */",
+        f"#define EL_MODEL_INPUT_SCALE_BITS {float_bits(f.input_scale)} /* {f.input_scale!r} */",
+        f"#define EL_MODEL_INPUT_ZERO_POINT ({f.input_zero_point})",
+        f"#define EL_MODEL_OUTPUT_SCALE_BITS {float_bits(f.output_scale)} /* {f.output_scale!r} */",
+        f"#define EL_MODEL_OUTPUT_ZERO_POINT ({f.output_zero_point})",
+        *extra,
+        "",
+        guard_close,
+    ]
+    return "\n".join(lines)
+
+
+#: Copied from runtime/api/ into model/ for both runtimes: the one model API.
+API_FILES = ("el_model.h", "model.h")
+
+
+def copy_api(model_dir: Path) -> list[Path]:
+    """Put the static API headers (el_model.h, model.h) beside the generated model_config.h."""
+    copied = []
+    for name in API_FILES:
+        dst = model_dir / name
+        shutil.copyfile(include_dir() / "api" / name, dst)
+        copied.append(dst)
+    return copied

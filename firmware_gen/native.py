@@ -1,16 +1,18 @@
-"""The native int8 engine: one int8 .tflite (as quantize.ir) -> model/model.c + model/model.h.
+"""The native int8 engine: one int8 .tflite (as quantize.ir) -> the model's data as C.
 
-The generated C calls the runtime kernels in firmware_gen/runtime (copied next to it) with
-constant parameter structs in flash. Everything the TFLite Micro kernels compute at prepare
-time is computed here instead, with the same float32/double steps, so that the firmware does
-no floating point and gives TFLite Micro's bytes: requantization multipliers and shifts,
-biases with the zero-point corrections folded in (bias - zp * row sum), the cell-state tanh
-scaling, the quantized cell clip, the softmax exp scaling.
+The generator writes data only: packed weights (model_weights.c), the kernels' constant
+parameter structs and a layer table (model.c) and the model's figures (model_config.h). The
+control flow is hand-written C in firmware_gen/runtime, copied next to it: the kernels, and
+el_net.c, which walks the layer table (one step at a time through all stacked LSTM layers: a
+stacked LSTM is causal, so interleaving the layers gives the same integers as running each
+layer over the whole sequence, and the RAM is the state of each layer plus one shared scratch
+buffer, independent of the sequence length).
 
-The model runs one time step at a time through all stacked LSTM layers (a stacked LSTM is
-causal, so interleaving the layers gives the same integers as running each layer over the
-whole sequence), which makes the RAM the state of each layer plus one shared scratch buffer,
-independent of the sequence length.
+Everything the TFLite Micro kernels compute at prepare time is computed here instead, with the
+same float32/double steps, so that the firmware does no floating point and gives TFLite Micro's
+bytes: requantization multipliers and shifts, biases with the zero-point corrections folded in
+(bias - zp * row sum), the cell-state tanh scaling, the quantized cell clip, the softmax exp
+scaling.
 """
 
 from __future__ import annotations
@@ -24,14 +26,16 @@ import numpy as np
 
 from firmware_gen import include_dir
 from firmware_gen.cgen import (
-    STATIC_ASSERT_MACRO,
+    Initializer,
+    ModelFigures,
+    array_length,
     banner,
-    c_int,
-    c_string,
     const_array,
-    float_bits,
+    copy_api,
     include_guard,
-    tool_version,
+    initializer,
+    model_config_header,
+    scalar_count,
 )
 from quantize.errors import UnsupportedModelError
 from quantize.fixedpoint import multiply_by_quantized_multiplier
@@ -62,25 +66,25 @@ RUNTIME_FILES = (
     "el_lstm_s8.c",
     "el_fully_connected_s8.c",
     "el_softmax_s8.c",
+    "el_net.h",
+    "el_net.c",
+    "el_model.c",
 )
 
 _TFLM_HINT = "export it with `--runtime tflm` instead"
-_GATES = ("input", "forget", "cell", "output")
 _MUST_BE_ABSENT = {
     **{slot: "peephole" for slot in LSTM_PEEPHOLE},
     **{slot: "projection" for slot in LSTM_PROJECTION},
     **{slot: "layer norm" for slot in LSTM_LAYER_NORM},
 }
-_Q312 = 2.0**-12  # gate pre-activations (Q3.12)
-_Q015 = 2.0**-15  # gate activations (Q0.15)
 
 
 @dataclass
 class NativeExport:
     """What was written, with the memory figures ``export --json`` reports."""
 
-    model_c: Path
-    model_h: Path
+    model_c: Path  # model.c: parameter structs, state and the layer table
+    model_h: Path  # model_config.h: the EL_MODEL_* figures
     runtime_files: list[Path]
     weights_bytes: int  # const weights, biases and requantization tables (flash)
     state_bytes: int  # h and c of every LSTM layer (+ the sequence output buffer)
@@ -502,62 +506,119 @@ def plan(model: Model, weight_storage: str = "int8") -> _Plan:
     return _Plan(timesteps, features, lstms, head, sequence_output, step_bytes, x, out)
 
 
-# --- C emission ------------------------------------------------------------------------------
+# --- C emission: data only (the control flow is runtime/el_net.c) ------------------------------
 
 
-def _rq(pair: tuple[int, int]) -> str:
-    return f"{{{c_int(pair[0])}, {c_int(pair[1])}}}"
+def _requant(pair: tuple[int, int]) -> dict[str, Initializer]:
+    return {"multiplier": pair[0], "shift": pair[1]}
+
+
+def _short(pair: tuple[int, int]) -> dict[str, Initializer]:
+    """An el_short_rq (see el_mbqm_short()) from a (multiplier, shift) with shift <= 0."""
+    m, shift = pair
+    right = -shift
+    return {
+        "multiplier": m,
+        "half": (1 << (right - 1)) if right else 0,
+        "right": right,
+        "round_neg": int(right > 0),
+    }
+
+
+def short_rq_fields(layer: _Lstm) -> dict[str, Initializer]:
+    """The layer's el_lstm_short_rq: the short requantization forms' constants.
+
+    Its scalar count is also the struct's size in words (the flash figure), which the
+    generated C checks against sizeof.
+    """
+    fc_shift, ig_shift = layer.forget_cell_rq[1], layer.input_gate_rq[1]
+    clip = layer.cell_clip
+    lo, hi = (-clip, clip) if clip >= 0 else (-32768, 32767)
+    return {
+        "gate": [
+            [_short(x), _short(h)] for x, h in zip(layer.input_rq, layer.recurrent_rq, strict=True)
+        ],
+        "kept_add": (1 << -fc_shift) + 1,
+        "kept_s1": 1 - fc_shift,
+        "added_add": (1 << -ig_shift) + 1,
+        "added_s1": 1 - ig_shift,
+        "cell_lo": lo,
+        "cell_hi": hi,
+        "tanh_multiplier": layer.tanh_mult,
+        "tanh_round": (1 << (layer.tanh_shift - 1)) if layer.tanh_shift > 0 else 0,
+        "tanh_shift": layer.tanh_shift,
+        "hidden": _short(layer.hidden_rq),
+        "hidden_zero_point": layer.hidden_zp,
+        "saturate": 1 - layer.gates_in_range,
+    }
+
+
+def _lstm_fields(layer: _Lstm) -> dict[str, Initializer]:
+    n = layer.name
+    return {
+        "input_size": layer.input_size,
+        "hidden_size": layer.hidden,
+        "weights": f"{n}_weights",
+        "bias": f"{n}_bias",
+        "input_rq": [_requant(r) for r in layer.input_rq],
+        "recurrent_rq": [_requant(r) for r in layer.recurrent_rq],
+        "forget_cell_rq": _requant(layer.forget_cell_rq),
+        "input_gate_rq": _requant(layer.input_gate_rq),
+        "hidden_rq": _requant(layer.hidden_rq),
+        "hidden_zero_point": layer.hidden_zp,
+        "cell_tanh_multiplier": layer.tanh_mult,
+        "cell_tanh_shift": layer.tanh_shift,
+        "cell_clip": layer.cell_clip,
+        "shift_only": layer.shift_only,
+        "gates_in_range": layer.gates_in_range,
+        "weight_bits": layer.weight_bits,
+        "short_rq": f"&{n}_short_rq" if layer.shift_only else "0",
+    }
 
 
 def _words(n: int) -> int:
     return (n + 3) // 4
 
 
-def _short(pair: tuple[int, int]) -> str:
-    """An el_short_rq: multiplier, 2^(right - 1) (0 for right 0), right, round_neg."""
-    m, shift = pair
-    right = -shift
-    return f"{{{c_int(m)}, {(1 << (right - 1)) if right else 0}, {right}, {int(right > 0)}}}"
+@dataclass
+class _Emitted:
+    """The generated sources, and the arrays whose sizeof the memory figures must equal."""
 
+    weights_c: list[str] = field(default_factory=list)
+    weights_h: list[str] = field(default_factory=list)
+    params: list[str] = field(default_factory=list)
+    flash: list[str] = field(default_factory=list)  # counted in EL_MODEL_WEIGHT_BYTES
+    state: list[str] = field(default_factory=list)  # counted in EL_MODEL_STATE_BYTES
 
-def short_rq_initializer(layer: _Lstm) -> str:
-    """The layer's el_lstm_short_rq (el_nn_types.h), field by field in its declared order."""
-    gates = ", ".join(
-        f"{{{_short(x)}, {_short(h)}}}"
-        for x, h in zip(layer.input_rq, layer.recurrent_rq, strict=True)
-    )
-    fc_shift, ig_shift = layer.forget_cell_rq[1], layer.input_gate_rq[1]
-    clip = layer.cell_clip
-    lo, hi = (-clip, clip) if clip >= 0 else (-32768, 32767)
-    tanh_round = (1 << (layer.tanh_shift - 1)) if layer.tanh_shift > 0 else 0
-    return (
-        "{\n"
-        f"    {{{gates}}},\n"
-        f"    {(1 << -fc_shift) + 1}, {1 - fc_shift}, {(1 << -ig_shift) + 1}, {1 - ig_shift},\n"
-        f"    {lo}, {hi},\n"
-        f"    {layer.tanh_mult}, {tanh_round}, {layer.tanh_shift},\n"
-        f"    {_short(layer.hidden_rq)}, {layer.hidden_zp},\n"
-        f"    {1 - layer.gates_in_range}\n"
-        "}"
-    )
+    def array(self, ctype: str, name: str, values: list[int], what: str) -> None:
+        self.weights_c.append(f"/* {what} */\n")
+        self.weights_c.append(const_array(ctype, name, values, 8, static=False))
+        self.weights_h.append(f"extern const {ctype} {name}[{array_length(values)}];\n")
+        self.flash.append(name)
 
-
-SHORT_RQ_BYTES = 47 * 4  # sizeof(el_lstm_short_rq)
+    def struct(self, ctype: str, name: str, fields: dict[str, Initializer]) -> None:
+        self.params.append(f"static const {ctype} {name} = {initializer(fields)};\n")
 
 
 def generate(model: Model, out_dir: str | Path, weight_storage: str = "int8") -> NativeExport:
-    """Write out_dir/model/model.{c,h} for ``model`` and copy the runtime to out_dir/runtime."""
+    """Write the model's data into out_dir/model and copy the engine to out_dir/runtime.
+
+    model/: model_weights.c/.h (packed weights and biases), model.c (the kernels' parameter
+    structs, the state buffers and the layer table el_model_net), model_config.h (the
+    EL_MODEL_* figures), and the static API headers el_model.h and model.h.
+    """
     p = plan(model, weight_storage)
     out_dir = Path(out_dir)
-    (out_dir / "model").mkdir(parents=True, exist_ok=True)
+    model_dir = out_dir / "model"
+    model_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "runtime").mkdir(parents=True, exist_ok=True)
     copied = []
     for name in RUNTIME_FILES:
         dst = out_dir / "runtime" / name
         shutil.copyfile(include_dir() / name, dst)
         copied.append(dst)
+    copy_api(model_dir)
 
-    last = p.lstms[-1]
     head_widths = [op.output_size for op in p.head]
     act_bytes = max(head_widths[:-1], default=0)  # intermediate head activations
     scratch_words = max(
@@ -571,61 +632,48 @@ def generate(model: Model, out_dir: str | Path, weight_storage: str = "int8") ->
         p.timesteps if p.sequence_output else 1
     ) * sum(op.macs for op in p.head)
 
-    c: list[str] = [banner("model.c", model.sha256, "the model for the edge-lstm native engine")]
-    c.append(
-        '#include <stdint.h>\n#include <string.h>\n\n#include "model.h"\n'
-        '#include "el_nnfunctions.h"\n\n'
-    )
-    c.append(STATIC_ASSERT_MACRO + "\n")
-    c.append(f"const char el_model_sha256[65] = {c_string(model.sha256)};\n")
-    c.append('const char el_model_runtime[] = "native";\n\n')
+    e = _Emitted()
     weights_bytes = 0
     layer_info: list[dict[str, Any]] = []
     for layer in p.lstms:
         n = layer.name
-        w_count = (
-            layer.hidden
-            * 4
-            * (_words(layer.input_size) + _words(layer.hidden))
-            * layer.weight_bits
-            // 8
+        w_words = layer.hidden * 4 * (_words(layer.input_size) + _words(layer.hidden))
+        w_words = w_words * layer.weight_bits // 8
+        e.array(
+            "int32_t",
+            f"{n}_weights",
+            layer.weights.tolist(),
+            f"LSTM {layer.input_size} -> {layer.hidden}: per unit, gates i f g o interleaved "
+            "per 4 columns, input part then recurrent part"
+            + (", int16 pairs" if layer.weight_bits == 16 else ""),
         )
-        c.append(
-            f"/* LSTM {layer.input_size} -> {layer.hidden}: per unit, gates i f g o "
-            "interleaved per 4 columns, input part then recurrent part"
-            + (", int16 pairs */\n" if layer.weight_bits == 16 else " */\n")
+        e.array(
+            "int32_t",
+            f"{n}_bias",
+            layer.bias.reshape(-1).tolist(),
+            "per unit: input bias - zp_x * row sum for i f g o, then -zp_h * row sum"
+            + (", times 2 (short requantization forms)" if layer.shift_only else ""),
         )
-        c.append(const_array("int32_t", f"{n}_weights", layer.weights.tolist(), 8))
-        c.append(
-            f"EL_MODEL_STATIC_ASSERT(sizeof({n}_weights) == {w_count}u * 4u, {n}_weights_size);\n"
+        e.params.append(f"/* LSTM {layer.input_size} -> {layer.hidden} */\n")
+        e.params.append(
+            f"EL_NET_STATIC_ASSERT(sizeof({n}_weights) == {w_words}u * 4u, {n}_weights_size);\n"
         )
-        c.append(
-            "/* per unit: input bias - zp_x * row sum for i f g o, then -zp_h * row sum"
-            + (", times 2 (short requantization forms) */\n" if layer.shift_only else " */\n")
-        )
-        c.append(const_array("int32_t", f"{n}_bias", layer.bias.reshape(-1).tolist(), 8))
-        short_rq = "0"
+        lw = 4 * (layer.weights.size + layer.bias.size)
         if layer.shift_only:
-            c.append(
-                "/* the short requantization forms' constants */\n"
-                f"static const el_lstm_short_rq {n}_short_rq = {short_rq_initializer(layer)};\n"
-                f"EL_MODEL_STATIC_ASSERT(sizeof({n}_short_rq) == {SHORT_RQ_BYTES}u, "
+            short = short_rq_fields(layer)
+            e.params.append("/* the short requantization forms' constants */\n")
+            e.struct("el_lstm_short_rq", f"{n}_short_rq", short)
+            e.params.append(
+                f"EL_NET_STATIC_ASSERT(sizeof({n}_short_rq) == {scalar_count(short)}u * 4u, "
                 f"{n}_short_rq_size);\n"
             )
-            short_rq = f"&{n}_short_rq"
-        c.append(
-            f"static const el_lstm_s8_params {n}_params = {{\n"
-            f"    {layer.input_size}, {layer.hidden}, {n}_weights, {n}_bias,\n"
-            f"    {{{', '.join(_rq(r) for r in layer.input_rq)}}},\n"
-            f"    {{{', '.join(_rq(r) for r in layer.recurrent_rq)}}},\n"
-            f"    {_rq(layer.forget_cell_rq)}, {_rq(layer.input_gate_rq)}, "
-            f"{_rq(layer.hidden_rq)},\n"
-            f"    {layer.hidden_zp}, {layer.tanh_mult}, {layer.tanh_shift}, {layer.cell_clip},\n"
-            f"    {layer.shift_only}, {layer.gates_in_range}, {layer.weight_bits}, {short_rq}\n"
-            "};\n"
+            e.flash.append(f"{n}_short_rq")
+            lw += 4 * scalar_count(short)
+        e.struct("el_lstm_s8_params", f"{n}_params", _lstm_fields(layer))
+        e.params.append(
+            f"static int8_t {n}_h[{layer.hidden}];\nstatic int16_t {n}_c[{layer.hidden}];\n\n"
         )
-        c.append(f"static int8_t {n}_h[{layer.hidden}];\nstatic int16_t {n}_c[{layer.hidden}];\n\n")
-        lw = 4 * (layer.weights.size + layer.bias.size) + SHORT_RQ_BYTES * layer.shift_only
+        e.state += [f"{n}_h", f"{n}_c"]
         weights_bytes += lw
         layer_info.append(
             {
@@ -642,25 +690,44 @@ def generate(model: Model, out_dir: str | Path, weight_storage: str = "int8") ->
                 "macs_per_step": layer.macs,
             }
         )
+    ops: list[dict[str, Initializer]] = []
     for op in p.head:
         n = op.name
         if isinstance(op, _Fc):
-            c.append(f"/* FULLY_CONNECTED {op.input_size} -> {op.output_size} */\n")
-            c.append(const_array("int32_t", f"{n}_weights", op.weights.tolist(), 8))
-            c.append(
-                f"EL_MODEL_STATIC_ASSERT(sizeof({n}_weights) == "
+            e.array(
+                "int32_t",
+                f"{n}_weights",
+                op.weights.tolist(),
+                f"FULLY_CONNECTED {op.input_size} -> {op.output_size}: packed rows",
+            )
+            e.array("int32_t", f"{n}_bias", op.bias.tolist(), "bias - zp_x * row sum")
+            e.params.append(f"/* FULLY_CONNECTED {op.input_size} -> {op.output_size} */\n")
+            e.params.append(
+                f"EL_NET_STATIC_ASSERT(sizeof({n}_weights) == "
                 f"{op.output_size * _words(op.input_size)}u * 4u, {n}_weights_size);\n"
             )
-            c.append(const_array("int32_t", f"{n}_bias", op.bias.tolist(), 8))
-            rq = ",\n".join("    " + _rq(r) for r in op.rq)
-            c.append(f"static const el_requant {n}_rq[{op.output_size}] = {{\n{rq}\n}};\n")
-            c.append(
-                f"static const el_fully_connected_s8_params {n}_params = {{\n"
-                f"    {op.input_size}, {op.output_size}, {n}_weights, {n}_bias, {n}_rq,\n"
-                f"    {op.output_zp}, {op.act_min}, {op.act_max}\n}};\n\n"
+            rq = initializer([_requant(r) for r in op.rq])
+            e.params.append(f"static const el_requant {n}_rq[{op.output_size}] = {rq};\n")
+            e.flash.append(f"{n}_rq")
+            fields: dict[str, Initializer] = {
+                "input_size": op.input_size,
+                "output_size": op.output_size,
+                "weights": f"{n}_weights",
+                "bias": f"{n}_bias",
+                "rq": f"{n}_rq",
+                "output_zero_point": op.output_zp,
+                "activation_min": op.act_min,
+                "activation_max": op.act_max,
+            }
+            e.struct("el_fully_connected_s8_params", f"{n}_params", fields)
+            e.params.append("\n")
+            fw = 4 * (op.weights.size + op.bias.size) + 4 * scalar_count(
+                [_requant(r) for r in op.rq]
             )
-            fw = 4 * (op.weights.size + op.bias.size) + 8 * op.output_size
             weights_bytes += fw
+            ops.append(
+                {"kind": "EL_NET_FULLY_CONNECTED", "params": {"fully_connected": f"&{n}_params"}}
+            )
             layer_info.append(
                 {
                     "op": "fully_connected",
@@ -671,149 +738,136 @@ def generate(model: Model, out_dir: str | Path, weight_storage: str = "int8") ->
                 }
             )
         else:
-            c.append(
-                f"static const el_softmax_s8_params {n}_params = {{\n"
-                f"    {op.size}, {c_int(op.multiplier)}, {op.left_shift}, {c_int(op.diff_min)}\n"
-                "};\n\n"
-            )
+            e.params.append(f"/* SOFTMAX over {op.size} */\n")
+            fields = {
+                "size": op.size,
+                "input_multiplier": op.multiplier,
+                "input_left_shift": op.left_shift,
+                "diff_min": op.diff_min,
+            }
+            e.struct("el_softmax_s8_params", f"{n}_params", fields)
+            e.params.append("\n")
+            ops.append({"kind": "EL_NET_SOFTMAX", "params": {"softmax": f"&{n}_params"}})
             layer_info.append({"op": "softmax", "size": op.size})
 
-    c.append(f"/* shared scratch: the largest kernel buffer ({scratch_words} words) */\n")
-    c.append(f"static int32_t el_scratch[{scratch_words}];\n")
+    buffers = [f"/* shared scratch: the largest kernel buffer ({scratch_words} words) */\n"]
+    buffers.append(f"static int32_t el_scratch[{scratch_words}];\n")
+    scratch = ["el_scratch"]
     if act_bytes:
-        c.append(f"static int8_t el_act[2][{act_bytes}];\n")
+        buffers.append(f"static int8_t el_act[2][{act_bytes}];\n")
+        scratch.append("el_act")
     if p.sequence_output:
-        c.append(f"static int8_t el_seq_out[{output_bytes}];\n")
-    c.append("static uint32_t el_steps;\n\n")
-    c.append(
-        f"EL_MODEL_STATIC_ASSERT(EL_MODEL_INPUT_BYTES == {p.timesteps * p.features}, "
-        "el_model_input_bytes);\n"
-    )
-    c.append(
-        f"EL_MODEL_STATIC_ASSERT(EL_MODEL_OUTPUT_BYTES == {output_bytes}, "
-        "el_model_output_bytes);\n\n"
-    )
+        buffers.append(f"static int8_t el_seq_out[{output_bytes}];\n")
+        e.state.append("el_seq_out")
+    buffers.append("static el_net_state el_net_run_state;\n\n")
 
-    # el_model_init: check scratch sizes with the kernels' own *_buffer_size().
-    checks = []
-    for layer in p.lstms:
-        checks.append(f"el_lstm_s8_buffer_size(&{layer.name}_params)")
-    for op in p.head:
-        kind = "fully_connected_s8" if isinstance(op, _Fc) else "softmax_s8"
-        checks.append(f"el_{kind}_buffer_size(&{op.name}_params)")
-    c.append("int el_model_init(void)\n{\n")
-    for expr in checks:
-        c.append(f"    if ({expr} > (int32_t)sizeof(el_scratch)) {{\n        return -1;\n    }}\n")
-    c.append("    el_model_reset();\n    return 0;\n}\n\n")
-
-    c.append("void el_model_reset(void)\n{\n")
-    for layer in p.lstms:
-        c.append(f"    memset({layer.name}_h, {layer.hidden_zp}, sizeof({layer.name}_h));\n")
-        c.append(f"    memset({layer.name}_c, 0, sizeof({layer.name}_c));\n")
-    c.append("    el_steps = 0;\n}\n\n")
-
-    # the head applied to the last layer's h
-    c.append("static int el_model_head(int8_t *out)\n{\n")
-    c.append(f"    const int8_t *in = {last.name}_h;\n")
-    if not p.head:
-        c.append(f"    memcpy(out, in, {last.hidden});\n    return 0;\n}}\n\n")
-    else:
-        c.append("    int status = 0;\n")
-        for i, op in enumerate(p.head):
-            dst = "out" if i == len(p.head) - 1 else f"el_act[{i % 2}]"
-            if isinstance(op, _Fc):
-                call = f"el_fully_connected_s8(&{op.name}_params, in, el_scratch, {dst})"
-            else:
-                call = f"el_softmax_s8(&{op.name}_params, in, {dst})"
-            c.append(f"    status |= (int){call};\n")
-            if i != len(p.head) - 1:
-                c.append(f"    in = {dst};\n")
-        c.append("    return status;\n}\n\n")
-
-    c.append("int el_model_step(const int8_t *x_t)\n{\n    int status = 0;\n")
-    if p.sequence_output:
-        c.append("    if (el_steps >= EL_MODEL_TIMESTEPS) {\n        return -2;\n    }\n")
-    prev = "x_t"
-    for layer in p.lstms:
-        c.append(
-            f"    status |= (int)el_lstm_s8_step(&{layer.name}_params, {prev}, "
-            f"{layer.name}_h, {layer.name}_c, el_scratch);\n"
-        )
-        prev = f"{layer.name}_h"
-    if p.sequence_output:
-        c.append(
-            "    status |= el_model_head(el_seq_out + el_steps * EL_MODEL_STEP_OUTPUT_BYTES);\n"
-        )
-    c.append("    el_steps++;\n    return status;\n}\n\n")
-
-    c.append("int el_model_output(int8_t *out)\n{\n")
-    if p.sequence_output:
-        c.append("    memcpy(out, el_seq_out, sizeof(el_seq_out));\n    return 0;\n}\n\n")
-    else:
-        c.append("    return el_model_head(out);\n}\n\n")
-
-    c.append(
-        "int el_model_invoke(const int8_t *in, int8_t *out)\n{\n    int t;\n"
-        "    int status = 0;\n    el_model_reset();\n"
-        "    for (t = 0; t < EL_MODEL_TIMESTEPS; t++) {\n"
-        "        status |= el_model_step(in + t * EL_MODEL_FEATURES);\n    }\n"
-        "    status |= el_model_output(out);\n    return status;\n}\n\n"
-    )
-    c.append("uint32_t el_model_ram_bytes(void)\n{\n    return EL_MODEL_RAM_BYTES;\n}\n")
-
-    guard_open, guard_close = include_guard("el_model_h")
-    hq, oq = p.input, p.output
-    h = [
-        banner("model.h", model.sha256, "the C API of the model (native engine)"),
-        guard_open,
-        "\n#include <stdint.h>\n\n",
-        f"#define EL_MODEL_TIMESTEPS {p.timesteps}\n",
-        f"#define EL_MODEL_FEATURES {p.features}\n",
-        "#define EL_MODEL_INPUT_BYTES (EL_MODEL_TIMESTEPS * EL_MODEL_FEATURES)\n",
-        f"#define EL_MODEL_OUTPUT_BYTES {output_bytes}\n",
-        "/* bytes one step contributes to the output (a sequence model has T of them) */\n",
-        f"#define EL_MODEL_STEP_OUTPUT_BYTES {p.step_output_bytes}\n",
-        f"#define EL_MODEL_SEQUENCE_OUTPUT {1 if p.sequence_output else 0}\n",
-        "/* input/output quantization: real = scale * (q - zero_point),\n"
-        " * scale as IEEE-754 single-precision bits */\n",
-        f"#define EL_MODEL_INPUT_SCALE_BITS {float_bits(hq.scale)} /* {hq.scale!r} */\n",
-        f"#define EL_MODEL_INPUT_ZERO_POINT ({hq.zero_point})\n",
-        f"#define EL_MODEL_OUTPUT_SCALE_BITS {float_bits(oq.scale)} /* {oq.scale!r} */\n",
-        f"#define EL_MODEL_OUTPUT_ZERO_POINT ({oq.zero_point})\n",
-        f"#define EL_MODEL_LSTM_LAYERS {len(p.lstms)}\n",
-        f"#define EL_MODEL_MACS {macs}u /* per inference, padded to groups of 4 */\n",
-        f"#define EL_MODEL_WEIGHT_BYTES {weights_bytes}u\n",
-        f"#define EL_MODEL_STATE_BYTES {state_bytes}u\n",
-        f"#define EL_MODEL_SCRATCH_BYTES {scratch_bytes}u\n",
-        "#define EL_MODEL_RAM_BYTES (EL_MODEL_STATE_BYTES + EL_MODEL_SCRATCH_BYTES)\n",
-        f'#define EL_MODEL_TOOL_VERSION "{tool_version()}"\n\n',
-        '#ifdef __cplusplus\nextern "C" {\n#endif\n\n',
-        "extern const char el_model_sha256[65]; /* hex sha256 of the .tflite */\n",
-        'extern const char el_model_runtime[];  /* "native" */\n\n',
-        "/** Check the kernels' scratch needs and reset the state; 0 on success. */\n",
-        "int el_model_init(void);\n",
-        "/** State to h = zero point of h, c = 0 (a new independent sequence). */\n",
-        "void el_model_reset(void);\n",
-        "/** Reset, run all EL_MODEL_TIMESTEPS steps of in, write EL_MODEL_OUTPUT_BYTES. */\n",
-        "int el_model_invoke(const int8_t *in, int8_t *out);\n",
-        "/** One time step (EL_MODEL_FEATURES bytes) through every LSTM layer. */\n",
-        "int el_model_step(const int8_t *x_t);\n",
-        "/** EL_MODEL_OUTPUT_BYTES of output for the steps so far: the head applied to the\n"
-        " * current state (for a sequence model, the outputs of the steps taken). */\n",
-        "int el_model_output(int8_t *out);\n",
-        "/** State + scratch bytes of the engine. */\n",
-        "uint32_t el_model_ram_bytes(void);\n\n",
-        "#ifdef __cplusplus\n}\n#endif\n\n",
-        guard_close,
+    lstm_rows = [
+        {"params": f"&{layer.name}_params", "hidden": f"{layer.name}_h", "cell": f"{layer.name}_c"}
+        for layer in p.lstms
     ]
+    table = [
+        "/* the layer table that el_net.c walks */\n",
+        f"static const el_net_lstm el_net_lstm_layers[{len(p.lstms)}] = "
+        f"{initializer(list(lstm_rows))};\n",
+    ]
+    if ops:
+        table.append(
+            f"static const el_net_op el_net_head_ops[{len(ops)}] = {initializer(list(ops))};\n"
+        )
+    net: dict[str, Initializer] = {
+        "timesteps": "EL_MODEL_TIMESTEPS",
+        "features": "EL_MODEL_FEATURES",
+        "lstm_count": len(p.lstms),
+        "lstm": "el_net_lstm_layers",
+        "op_count": len(ops),
+        "ops": "el_net_head_ops" if ops else "0",
+        "step_output_bytes": "EL_MODEL_STEP_OUTPUT_BYTES",
+        "sequence_output": "EL_MODEL_SEQUENCE_OUTPUT",
+        "sequence": "el_seq_out" if p.sequence_output else "0",
+        "scratch": "el_scratch",
+        "scratch_bytes": "(int32_t)sizeof(el_scratch)",
+        "activations": "&el_act[0][0]" if act_bytes else "0",
+        "activation_bytes": act_bytes,
+        "state": "&el_net_run_state",
+    }
+    table.append(f"const el_net el_model_net = {initializer(net)};\n\n")
 
-    model_c = out_dir / "model" / "model.c"
-    model_h = out_dir / "model" / "model.h"
-    model_c.write_text("".join(c))
-    model_h.write_text("".join(h))
+    def sizes(names: list[str]) -> str:
+        return "\n    + ".join(f"sizeof({name})" for name in names) if names else "0"
+
+    checks = [
+        "/* the figures of model_config.h, as C counts them */\n",
+        f"EL_NET_STATIC_ASSERT(EL_MODEL_INPUT_BYTES == {p.timesteps * p.features}, "
+        "el_model_input_bytes);\n",
+        f"EL_NET_STATIC_ASSERT(EL_MODEL_OUTPUT_BYTES == {output_bytes}, el_model_output_bytes);\n",
+    ]
+    for figure, names in (("WEIGHT", e.flash), ("STATE", e.state), ("SCRATCH", scratch)):
+        checks.append(
+            f"EL_NET_STATIC_ASSERT(EL_MODEL_{figure}_BYTES ==\n    {sizes(names)},\n    "
+            f"el_model_{figure.lower()}_bytes);\n"
+        )
+
+    sha = model.sha256
+    weights_guard = include_guard("el_model_weights_h")
+    weights_h = [
+        banner("model_weights.h", sha, "the model's constant arrays (flash)"),
+        weights_guard[0],
+        "\n#include <stdint.h>\n\n",
+        *e.weights_h,
+        "\n",
+        weights_guard[1],
+    ]
+    weights_c = [
+        banner("model_weights.c", sha, "the model's constant arrays (flash)"),
+        '#include "model_weights.h"\n\n',
+        *e.weights_c,
+    ]
+    model_c = [
+        banner("model.c", sha, "the model's parameters, state and layer table (native engine)"),
+        '#include "el_net.h"\n#include "model_config.h"\n#include "model_weights.h"\n\n',
+        *e.params,
+        *buffers,
+        *table,
+        *checks,
+    ]
+    config = model_config_header(
+        ModelFigures(
+            sha256=sha,
+            runtime="native",
+            timesteps=p.timesteps,
+            features=p.features,
+            output_bytes=output_bytes,
+            step_output_bytes=p.step_output_bytes,
+            sequence_output=p.sequence_output,
+            input_scale=p.input.scale,
+            input_zero_point=p.input.zero_point,
+            output_scale=p.output.scale,
+            output_zero_point=p.output.zero_point,
+        ),
+        "the figures of the model (native engine)",
+        [
+            f"#define EL_MODEL_LSTM_LAYERS {len(p.lstms)}",
+            f"#define EL_MODEL_MACS {macs}u /* per inference, padded to groups of 4 */",
+            "/* flash of the weights, biases and requantization tables */",
+            f"#define EL_MODEL_WEIGHT_BYTES {weights_bytes}u",
+            "/* h and c of every layer (+ the sequence output) */",
+            f"#define EL_MODEL_STATE_BYTES {state_bytes}u",
+            "/* the shared kernel scratch and the head's intermediate activations */",
+            f"#define EL_MODEL_SCRATCH_BYTES {scratch_bytes}u",
+            "#define EL_MODEL_RAM_BYTES (EL_MODEL_STATE_BYTES + EL_MODEL_SCRATCH_BYTES)",
+        ],
+    )
+    written = {
+        "model_weights.h": "".join(weights_h),
+        "model_weights.c": "".join(weights_c),
+        "model.c": "".join(model_c),
+        "model_config.h": config,
+    }
+    for name, text in written.items():
+        (model_dir / name).write_text(text)
     return NativeExport(
-        model_c=model_c,
-        model_h=model_h,
+        model_c=model_dir / "model.c",
+        model_h=model_dir / "model_config.h",
         runtime_files=copied,
         weights_bytes=weights_bytes,
         state_bytes=state_bytes,

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from toolchain import require
 
-from firmware_gen import native
+from firmware_gen import cgen, native
 from quantize.errors import UnsupportedModelError
 from quantize.tflite_ir import parse_model, read_model
 
@@ -40,7 +40,7 @@ def _inputs(config: model_zoo.ZooConfig, count: int = 300) -> np.ndarray:
 
 def _sources(out: Path) -> list[str]:
     runtime = [str(out / "runtime" / f) for f in native.RUNTIME_FILES if f.endswith(".c")]
-    return [str(out / "model" / "model.c"), *runtime]
+    return [*(str(path) for path in sorted((out / "model").glob("*.c"))), *runtime]
 
 
 def _build_host(out: Path, flags: list[str], name: str) -> Path:
@@ -197,7 +197,8 @@ def test_host_general_requantization_path(name: str, monkeypatch, tmp_path: Path
     monkeypatch.setattr(native, "plan", general_plan)
     native.generate(read_model(model_zoo.tflite_path(name)), tmp_path)
     text = (tmp_path / "model" / "model.c").read_text()
-    assert "\n    0, 0, 8, 0\n};" in text and "\n    1, " not in text
+    assert ".shift_only = 0," in text and ".short_rq = 0," in text
+    assert ".shift_only = 1," not in text and "el_lstm_short_rq" not in text
     x = _inputs(model_zoo.CONFIGS[name], 60)
     ref = model_zoo.tflm_outputs(model_zoo.tflite_bytes(name), x).reshape(len(x), -1)
     invoke, stream = _run_host(_build_host(tmp_path, SANITIZE, "general"), x)
@@ -211,12 +212,15 @@ def test_generated_files(generated) -> None:
     header = export.model_h.read_text()
     model = read_model(model_zoo.tflite_path("kws"))
     assert model.sha256 in text and model.sha256 in header
-    assert "#ifndef EL_MODEL_H" in header
-    assert "EL_MODEL_STATIC_ASSERT(sizeof(" in text
+    assert "#ifndef EL_MODEL_CONFIG_H" in header
+    assert "EL_NET_STATIC_ASSERT(sizeof(" in text
+    assert ".hidden_zero_point = " in text and "const el_net el_model_net = {" in text
     assert re.search(r"#define EL_MODEL_INPUT_SCALE_BITS 0x[0-9A-F]{8}u", header)
     assert "float" not in text and "double" not in text and "malloc" not in text
     for f in native.RUNTIME_FILES:
         assert (out / "runtime" / f).exists()
+    for f in cgen.API_FILES:
+        assert (out / "model" / f).exists()
     info = export.as_dict()
     assert info["runtime"] == "native" and info["ram_bytes"] == export.ram_bytes
 
