@@ -1,22 +1,25 @@
 """The TFLite Micro export: a .tflite as a C array plus the glue that serves the app's model API.
 
-The firmware app (el_app.c) talks to the model only through model.h (el_model_init, invoke,
-step, output, ...). For the TFLM runtime that API is implemented on tflite::MicroInterpreter,
-so a TFLM firmware answers the same serial protocol as a native one and the same validation
-runs against both. What TFLM itself needs is generated per model: the model bytes (16-byte
-aligned, as TFLM reads flatbuffer fields in place), a resolver registering exactly the model's
-ops (every unused kernel would cost flash), and the arena size derived for the chosen kernel set
-(quantize.arena), never a guess.
+The firmware app (el_app.c) talks to the model only through el_model.h (el_model_init, invoke,
+step, output, ...). For the TFLM runtime that API is implemented on tflite::MicroInterpreter by
+runtime/tflm/model_tflm.cc, the same file for every model, so a TFLM firmware answers the same
+serial protocol as a native one and the same validation runs against both. What TFLM itself
+needs is generated per model: the model bytes (16-byte aligned, as TFLM reads flatbuffer fields
+in place), a resolver registering exactly the model's ops (every unused kernel would cost
+flash), the arena size derived for the chosen kernel set (quantize.arena), never a guess, and
+model_config.h, the figures the glue and the app read.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from firmware_gen.cgen import float_bits, tool_version
+from firmware_gen import include_dir
+from firmware_gen.cgen import ModelFigures, copy_api, model_config_header, tool_version
 from quantize import arena
 from quantize.errors import UnsupportedModelError
 from quantize.ir import Model
@@ -52,7 +55,7 @@ class TflmExport:
     """What generate() wrote and the figures a build or report needs."""
 
     model_dir: Path
-    files: tuple[str, ...]
+    files: tuple[str, ...]  # generated for this model (the static API and glue are copied)
     kernels: str
     arena_bytes: int
     arena_minimum: int
@@ -176,177 +179,41 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines
 
 
-def model_header(model: Model, figure: arena.ArenaFigure) -> str:
+def model_config(model: Model, figure: arena.ArenaFigure) -> str:
+    """model_config.h: the EL_MODEL_* figures the app reads, as the native export defines them."""
     x, y = model.input, model.output
     if x.dtype != "int8" or y.dtype != "int8" or x.quant is None or y.quant is None:
         raise UnsupportedModelError("the TFLM export needs an int8 quantized input and output")
     timesteps, features = x.shape[-2], x.shape[-1]
     output_bytes = math.prod(y.shape)
     sequence = len(y.shape) == 3 and y.shape[1] == timesteps and timesteps > 1
-    step_output = output_bytes // timesteps if sequence else output_bytes
-    g_open, g_close = _guard("model")
-    return (
-        _banner(model.sha256, "The model API of edge-lstm's firmware app, served by TFLM.")
-        + g_open
-        + "#include <stdint.h>\n\n"
-        + '#include "arena.h"\n\n'
-        + f"#define EL_MODEL_TIMESTEPS {timesteps}\n"
-        + f"#define EL_MODEL_FEATURES {features}\n"
-        + "#define EL_MODEL_INPUT_BYTES (EL_MODEL_TIMESTEPS * EL_MODEL_FEATURES)\n"
-        + f"#define EL_MODEL_OUTPUT_BYTES {output_bytes}\n"
-        + f"#define EL_MODEL_STEP_OUTPUT_BYTES {step_output}\n"
-        + f"#define EL_MODEL_SEQUENCE_OUTPUT {1 if sequence else 0}\n"
-        + f"#define EL_MODEL_INPUT_SCALE_BITS {float_bits(x.scale)} /* {x.scale!r} */\n"
-        + f"#define EL_MODEL_INPUT_ZERO_POINT ({x.zero_point})\n"
-        + f"#define EL_MODEL_OUTPUT_SCALE_BITS {float_bits(y.scale)} /* {y.scale!r} */\n"
-        + f"#define EL_MODEL_OUTPUT_ZERO_POINT ({y.zero_point})\n"
-        + f"#define EL_MODEL_ARENA_BYTES EL_TFLM_ARENA_BYTES /* {figure.bytes} B */\n"
-        + "#define EL_MODEL_RAM_BYTES (EL_MODEL_ARENA_BYTES + EL_MODEL_INPUT_BYTES)\n"
-        + f'#define EL_MODEL_TOOL_VERSION "{tool_version()}"\n\n'
-        + '#ifdef __cplusplus\nextern "C" {\n#endif\n\n'
-        + "extern const char el_model_sha256[65]; /* hex sha256 of the .tflite */\n"
-        + 'extern const char el_model_runtime[];  /* "tflm" */\n\n'
-        + "/** Build the interpreter and allocate the arena; 0 on success. */\n"
-        + "int el_model_init(void);\n"
-        + "/** State to h = zp_h, c = 0 and no buffered steps. */\n"
-        + "void el_model_reset(void);\n"
-        + "/** Reset, run all EL_MODEL_TIMESTEPS steps of in, write EL_MODEL_OUTPUT_BYTES. */\n"
-        + "int el_model_invoke(const int8_t *in, int8_t *out);\n"
-        + "/** Buffer one time step (EL_MODEL_FEATURES bytes). The fused TFLM graph runs whole\n"
-        + " *  sequences, so the steps are kept until el_model_output() runs them. */\n"
-        + "int el_model_step(const int8_t *x_t);\n"
-        + "/** Output for the buffered steps; TFLM can only give it once all\n"
-        + " *  EL_MODEL_TIMESTEPS steps are in (-3 before). */\n"
-        + "int el_model_output(int8_t *out);\n"
-        + "/** Arena + the step buffer. */\n"
-        + "uint32_t el_model_ram_bytes(void);\n\n"
-        + "#ifdef __cplusplus\n}\n#endif\n"
-        + g_close
+    figures = ModelFigures(
+        sha256=model.sha256,
+        runtime="tflm",
+        timesteps=timesteps,
+        features=features,
+        output_bytes=output_bytes,
+        step_output_bytes=output_bytes // timesteps if sequence else output_bytes,
+        sequence_output=sequence,
+        input_scale=x.scale,
+        input_zero_point=x.zero_point,
+        output_scale=y.scale,
+        output_zero_point=y.zero_point,
+    )
+    return model_config_header(
+        figures,
+        "the figures of the model (TFLite Micro runtime)",
+        [
+            '#include "arena.h"',
+            f"#define EL_MODEL_ARENA_BYTES EL_TFLM_ARENA_BYTES /* {figure.bytes} B */",
+            "/* the arena and el_model_step()'s buffer of a whole input */",
+            "#define EL_MODEL_RAM_BYTES (EL_MODEL_ARENA_BYTES + EL_MODEL_INPUT_BYTES)",
+        ],
     )
 
 
-def model_source(model: Model) -> str:
-    return (
-        _banner(model.sha256, "The model API on tflite::MicroInterpreter.")
-        + """#include <stdint.h>
-#include <string.h>
-
-#include <new>
-
-#include "arena.h"
-#include "model.h"
-#include "model_data.h"
-#include "op_resolver.h"
-#include "tensorflow/lite/micro/micro_interpreter.h"
-#include "tensorflow/lite/schema/schema_generated.h"
-
-"""
-        + f'const char el_model_sha256[65] = "{model.sha256}";\n'
-        + 'const char el_model_runtime[] = "tflm";\n'
-        + """
-namespace {
-
-/* Placement storage instead of static objects: bare-metal startup code need not run C++
- * constructors, and el_model_init() decides when the interpreter is built. */
-alignas(16) uint8_t el_arena[EL_TFLM_ARENA_BYTES];
-alignas(ElOpResolver) unsigned char el_resolver_storage[sizeof(ElOpResolver)];
-alignas(tflite::MicroInterpreter) unsigned char el_interpreter_storage[sizeof(
-    tflite::MicroInterpreter)];
-tflite::MicroInterpreter *el_interpreter = nullptr;
-int8_t el_steps_in[EL_MODEL_INPUT_BYTES];
-uint32_t el_steps = 0;
-
-int el_run(const int8_t *in, int8_t *out)
-{
-    if (el_interpreter == nullptr) {
-        return -1;
-    }
-    if (el_interpreter->Reset() != kTfLiteOk) {
-        return -5;
-    }
-    memcpy(el_interpreter->input(0)->data.int8, in, EL_MODEL_INPUT_BYTES);
-    if (el_interpreter->Invoke() != kTfLiteOk) {
-        return -6;
-    }
-    memcpy(out, el_interpreter->output(0)->data.int8, EL_MODEL_OUTPUT_BYTES);
-    return 0;
-}
-
-}  // namespace
-
-extern "C" int el_model_init(void)
-{
-    if (el_interpreter != nullptr) {
-        return 0;
-    }
-    const tflite::Model *model = tflite::GetModel(g_model_data);
-    if (model->version() != TFLITE_SCHEMA_VERSION) {
-        return -1;
-    }
-    ElOpResolver *resolver = new (el_resolver_storage) ElOpResolver();
-    if (el_register_ops(*resolver) != kTfLiteOk) {
-        return -2;
-    }
-    tflite::MicroInterpreter *interpreter = new (el_interpreter_storage)
-        tflite::MicroInterpreter(model, *resolver, el_arena, sizeof(el_arena));
-    if (interpreter->AllocateTensors() != kTfLiteOk) {
-        return -3;
-    }
-    TfLiteTensor *input = interpreter->input(0);
-    TfLiteTensor *output = interpreter->output(0);
-    if (input == nullptr || output == nullptr || input->type != kTfLiteInt8 ||
-        output->type != kTfLiteInt8 || input->bytes != EL_MODEL_INPUT_BYTES ||
-        output->bytes != EL_MODEL_OUTPUT_BYTES) {
-        return -4;
-    }
-    el_interpreter = interpreter;
-    el_model_reset();
-    return 0;
-}
-
-extern "C" void el_model_reset(void)
-{
-    if (el_interpreter != nullptr) {
-        (void)el_interpreter->Reset();
-    }
-    el_steps = 0;
-}
-
-extern "C" int el_model_invoke(const int8_t *in, int8_t *out)
-{
-    el_steps = 0;
-    int status = el_run(in, out);
-    if (status == 0) {
-        memcpy(el_steps_in, in, EL_MODEL_INPUT_BYTES);
-        el_steps = EL_MODEL_TIMESTEPS;
-    }
-    return status;
-}
-
-extern "C" int el_model_step(const int8_t *x_t)
-{
-    if (el_steps >= EL_MODEL_TIMESTEPS) {
-        return -2;
-    }
-    memcpy(el_steps_in + el_steps * EL_MODEL_FEATURES, x_t, EL_MODEL_FEATURES);
-    el_steps++;
-    return 0;
-}
-
-extern "C" int el_model_output(int8_t *out)
-{
-    if (el_steps != EL_MODEL_TIMESTEPS) {
-        return -3;
-    }
-    return el_run(el_steps_in, out);
-}
-
-extern "C" uint32_t el_model_ram_bytes(void)
-{
-    return EL_MODEL_RAM_BYTES;
-}
-"""
-    )
+#: The glue, the same for every model (its blanks come from the generated headers).
+GLUE_SOURCE = "model_tflm.cc"
 
 
 #: A file every TFLM tree has; its absence means TFLM_DIR points elsewhere.
@@ -468,7 +335,8 @@ def generate(
     tflm_dir: Path | None = None,
     mve: bool = False,
 ) -> TflmExport:
-    """Write out_dir/model/: the array, resolver, arena size, model.h and the TFLM glue.
+    """Write out_dir/model/: the array, resolver, arena size and model_config.h, with the
+    static model API (el_model.h, model.h) and TFLM glue (model_tflm.cc) copied beside them.
 
     ``mve``: the target core has Helium (Cortex-M55), whose CMSIS-NN kernels need extra
     buffers that the arena figure must include.
@@ -488,12 +356,13 @@ def generate(
         "model_data.cc": data_cc,
         "op_resolver.h": op_resolver_header(ops, sha256),
         "arena.h": arena_header(figure, sha256),
-        "model.h": model_header(model, figure),
-        "model_tflm.cc": model_source(model),
+        "model_config.h": model_config(model, figure),
         "tflm.mk": tflm_makefile(sha256, kernels, tflm_dir, ops),
     }
     for name, text in files.items():
         (model_dir / name).write_text(text)
+    copy_api(model_dir)
+    shutil.copyfile(include_dir() / "tflm" / GLUE_SOURCE, model_dir / GLUE_SOURCE)
     return TflmExport(
         model_dir=model_dir,
         files=tuple(files),

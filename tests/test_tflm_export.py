@@ -137,7 +137,9 @@ def test_model_header_matches_the_model(tmp_path: Path) -> None:
     )
     source = (tmp_path / "model" / "model_tflm.cc").read_text()
     assert 'el_model_runtime[] = "tflm"' in source
-    assert f'el_model_sha256[65] = "{model.sha256}"' in source
+    assert "el_model_sha256[65] = EL_MODEL_SHA256;" in source
+    config = (tmp_path / "model" / "model_config.h").read_text()
+    assert f'#define EL_MODEL_SHA256 "{model.sha256}"' in config
     for function in (
         "el_model_init",
         "el_model_reset",
