@@ -19,6 +19,26 @@ BSP_ROOT = Path(__file__).parent / "bsp"
 UF2_SCRIPT = Path(__file__).parent / "uf2.py"
 SOURCE_DIRS = ("model", "runtime", "app", "bsp")
 
+# The firmware's compile and link flags, defined once: the Makefile written here and the CMake,
+# PlatformIO and Arduino projects made from the same folder (edge_lstm.project_formats) must
+# build the same code the same way.
+OPT = "-O2"
+C_STD = "-std=c99"
+C_WARNINGS = ("-Wall", "-Wextra", "-Werror")
+SECTION_FLAGS = ("-ffunction-sections", "-fdata-sections")
+#: Bare metal: our own start-up code, newlib-nano, no system calls.
+CROSS_LINK_FLAGS = ("-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs")
+#: RP2040: the boot ROM copies boot2 (256 bytes) to the top of SRAM and runs it there, so it is
+#: assembled and linked alone at that address, then padded and checksummed (el_boot2_pad.py).
+BOOT2_ADDRESS = 0x20041F00
+BOOT2_FLAGS = (
+    "-mcpu=cortex-m0plus",
+    "-mthumb",
+    "-nostdlib",
+    "-Wl,-e,_stage2_boot",
+    f"-Wl,--section-start=.text=0x{BOOT2_ADDRESS:08x}",
+)
+
 
 def add_board_support(project_dir: Path, board: Board) -> None:
     """Write bsp/ (family + common sources, linker.ld, el_board.h) and the Makefile.
@@ -302,8 +322,8 @@ endif
 """
 
 _COMMON_VARS = (
-    """\
-OPT      ?= -O2
+    f"""\
+OPT      ?= {OPT}
 BUILD    ?= build
 DIRS     := model runtime app bsp
 INCLUDES := $(foreach d,$(DIRS),-I$(d))
@@ -311,12 +331,12 @@ SRCS_C   := $(shell find $(DIRS) -name '*.c' 2>/dev/null | sort)
 SRCS_CC  := $(shell find $(DIRS) -name '*.cc' 2>/dev/null | sort)
 OBJS     := $(patsubst %.c,$(BUILD)/obj/%.o,$(SRCS_C)) \\
             $(patsubst %.cc,$(BUILD)/obj/%.o,$(SRCS_CC))
-CWARN    ?= -Wall -Wextra -Werror
+CWARN    ?= {" ".join(C_WARNINGS)}
 CXXWARN  ?= -Wall -Wextra -Wno-unused-parameter
-CFLAGS   += $(ARCH) $(OPT) -g -std=c99 $(CWARN) -ffunction-sections -fdata-sections \\
+CFLAGS   += $(ARCH) $(OPT) -g {C_STD} $(CWARN) {" ".join(SECTION_FLAGS)} \\
             $(INCLUDES) -MMD -MP
 CXXFLAGS += $(ARCH) $(OPT) -g -std=c++17 $(CXXWARN) -fno-exceptions -fno-rtti \\
-            -fno-threadsafe-statics -ffunction-sections -fdata-sections $(INCLUDES) -MMD -MP
+            -fno-threadsafe-statics {" ".join(SECTION_FLAGS)} $(INCLUDES) -MMD -MP
 LINKER   := $(if $(SRCS_CC),$(CXX),$(CC))
 TFLM_LIB :=
 """
@@ -360,8 +380,7 @@ def makefile(board: Board) -> str:
 # to 252 bytes plus the CRC32 the boot ROM checks.
 $(BUILD)/boot2/boot2.elf: bsp/el_boot2_{board.boot2}.S
 \t@mkdir -p $(dir $@)
-\t$(CC) -mcpu=cortex-m0plus -mthumb -nostdlib -Wl,-e,_stage2_boot \\
-\t    -Wl,--section-start=.text=0x20041f00 $< -o $@
+\t$(CC) {" ".join(BOOT2_FLAGS)} $< -o $@
 
 $(BUILD)/boot2/boot2.bin: $(BUILD)/boot2/boot2.elf
 \t$(OBJCOPY) -O binary $< $@
@@ -388,7 +407,7 @@ AR      := $(CROSS)ar
 SIZE    := $(CROSS)size
 PYTHON  ?= python3
 ARCH    := {arch}
-LDFLAGS += $(ARCH) -T bsp/linker.ld -nostartfiles --specs=nano.specs --specs=nosys.specs \\
+LDFLAGS += $(ARCH) -T bsp/linker.ld {" ".join(CROSS_LINK_FLAGS)} \\
            -Wl,--gc-sections -Wl,-Map=$(BUILD)/firmware.map -Wl,--print-memory-usage
 LDLIBS  += -lm
 
