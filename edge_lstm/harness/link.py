@@ -3,9 +3,9 @@
 Any pyserial URL works: a device (/dev/ttyACM0), a pseudo-terminal (/dev/pts/N, as QEMU's
 ``-serial pty`` gives), ``socket://host:port``, ``rfc2217://``, ``loop://``.
 
-Recovery rules (docs/protocol.md): each request goes out as ``00 COBS(frame) 00 00``, the
-leading delimiter ending whatever partial frame the device holds, the doubled trailing one
-ending this frame even when one of them is lost. When no valid answer arrives in time,
+Recovery rules (docs/protocol.md): each request goes out as ``00 COBS(frame) 00``, the leading
+delimiter ending whatever partial frame the device holds (a PUT or GET chunk ends in ``00 00``,
+so that it is ended even when one delimiter is lost). When no valid answer arrives in time,
 or the answer is damaged, or the device reports a damaged request (a link-class ERROR), the
 *same bytes* are sent again, with the same sequence number: the device answers a repeat of the
 request it handled last from its cache, without running the model again.
@@ -28,6 +28,7 @@ from edge_lstm.errors import EXIT_MISSING_TOOL, EdgeLstmError
 from edge_lstm.harness import cobs
 from edge_lstm.harness.framing import Frame, FrameError, FrameReader, encode_frame
 from edge_lstm.harness.protocol import (
+    CHUNK_TYPES,
     FRAME_OVERHEAD,
     LINK_ERRORS,
     PROTOCOL_VERSION,
@@ -246,11 +247,14 @@ class Link:
             self.stats.exchanges += 1
         accepted = {response_type(frame.type)} if answers is None else set(answers)
         accepted.add(MsgType.ERROR)
-        # The leading delimiter ends whatever partial frame the device holds; the second
-        # trailing one ends this frame even when the line drops its first (an empty frame is
-        # ignored), where a lost end would otherwise cost a timeout.
+        # The leading delimiter ends whatever partial frame the device holds. A chunk gets a
+        # second trailing one, which ends it even when the line drops the first (an empty frame
+        # is ignored) where a lost end would cost a timeout; a request that runs the model does
+        # not: the extra byte would arrive during the run, and its UART interrupt would add
+        # instructions to the measured count.
         delimiter = bytes([cobs.DELIMITER])
-        self._send(frame, delimiter + encode_frame(frame) + delimiter)
+        tail = delimiter if frame.type in CHUNK_TYPES else b""  # encode_frame ends in one
+        self._send(frame, delimiter + encode_frame(frame) + tail)
         return self._await(accepted, frame.seq, timeout)
 
     def resync(self) -> None:
