@@ -37,8 +37,10 @@ from firmware_gen.cgen import (
     model_config_header,
     scalar_count,
 )
+from quantize.custom_recurrent import recurrent_params
 from quantize.errors import UnsupportedModelError
 from quantize.fixedpoint import multiply_by_quantized_multiplier
+from quantize.gru_params import GruParams
 from quantize.ir import Model, Operator, Tensor
 from quantize.lstm_params import (
     GATES,
@@ -66,6 +68,8 @@ RUNTIME_FILES = (
     "el_lstm_s8.c",
     "el_fully_connected_s8.c",
     "el_softmax_s8.c",
+    "el_gru_s8.h",
+    "el_gru_s8.c",
     "el_net.h",
     "el_net.c",
     "el_model.c",
@@ -179,6 +183,39 @@ class _Lstm:
 
 
 @dataclass
+class _Gru:
+    """A GRU or SimpleRNN (edge-lstm's EL_GRU / EL_SIMPLE_RNN ops), constants from gru_params."""
+
+    name: str
+    params: GruParams
+
+    @property
+    def input_size(self) -> int:
+        return self.params.input_size
+
+    @property
+    def hidden(self) -> int:
+        return self.params.hidden
+
+    @property
+    def requantized_output(self) -> bool:
+        return self.params.requantize_output
+
+    @property
+    def scratch_words(self) -> int:
+        # el_gru_s8_buffer_size(): z and r as int32, two int8 vectors of H
+        return 2 * self.hidden + 2 * ((self.hidden + 3) // 4)
+
+    @property
+    def state_bytes(self) -> int:
+        return self.hidden * (2 if self.requantized_output else 1)
+
+    @property
+    def macs(self) -> int:
+        return self.params.gates * self.hidden * (self.input_size + self.hidden)
+
+
+@dataclass
 class _Fc:
     name: str
     input_size: int
@@ -218,7 +255,7 @@ class _Softmax:
 class _Plan:
     timesteps: int
     features: int
-    lstms: list[_Lstm]
+    lstms: list[_Lstm | _Gru]  # the recurrent layers, first first
     head: list[_Fc | _Softmax]
     sequence_output: bool  # the head runs at every step and the output is [T, K]
     step_output_bytes: int
@@ -440,7 +477,7 @@ def plan(model: Model, weight_storage: str = "int8") -> _Plan:
     current = model.inputs[0]
     sequence = True  # does `current` hold the whole sequence (vs one vector)?
     width = features
-    lstms: list[_Lstm] = []
+    lstms: list[_Lstm | _Gru] = []
     head: list[_Fc | _Softmax] = []
     for op in model.operators:
         if current not in op.inputs[:1]:
@@ -459,6 +496,15 @@ def plan(model: Model, weight_storage: str = "int8") -> _Plan:
                 raise _unsupported(op, f"LSTM input width {layer.input_size} != {width}")
             lstms.append(layer)
             width = layer.hidden
+        elif part == "gru":
+            if head or not sequence:
+                raise _unsupported(op, "a GRU / SimpleRNN after a non-recurrent layer")
+            gru = _Gru(name, recurrent_params(model, op))
+            if gru.input_size != width:
+                raise _unsupported(op, f"input width {gru.input_size} != {width}")
+            lstms.append(gru)
+            width = gru.hidden
+            sequence = gru.params.return_sequences
         elif part == "last_step":
             if not sequence or head or not lstms:
                 raise _unsupported(op, "a slice other than the last LSTM step")
@@ -600,6 +646,59 @@ class _Emitted:
         self.params.append(f"static const {ctype} {name} = {initializer(fields)};\n")
 
 
+def _table_row(layer: _Lstm | _Gru) -> dict[str, Initializer]:
+    """The layer's el_net_lstm entry."""
+    n = layer.name
+    if isinstance(layer, _Gru):
+        output = f"{n}_out" if layer.requantized_output else f"{n}_h"
+        return {"params": "0", "hidden": f"{n}_h", "cell": "0", "gru": f"&{n}_params",
+                "output": output}  # fmt: skip
+    return {"params": f"&{n}_params", "hidden": f"{n}_h", "cell": f"{n}_c", "gru": "0",
+            "output": f"{n}_h"}  # fmt: skip
+
+
+def _emit_gru(e: _Emitted, layer: _Gru) -> int:
+    """A GRU / SimpleRNN's arrays, params and state; returns its flash bytes."""
+    n, p = layer.name, layer.params
+    kind = "GRU" if p.kind == "gru" else "SimpleRNN"
+    e.array("int8_t", f"{n}_w_x", p.w_x.reshape(-1).tolist(), f"{kind} input weights [G*H][I]")
+    e.array("int8_t", f"{n}_w_h", p.w_h.reshape(-1).tolist(), f"{kind} recurrent weights [G*H][H]")
+    e.array("int32_t", f"{n}_input_bias", p.input_bias.tolist(), "b_x - zp_x * row sums")
+    e.array("int32_t", f"{n}_recurrent_bias", p.recurrent_bias.tolist(), "b_h - zp_h * row sums")
+    rows = p.gates * p.hidden
+    for side in ("input", "recurrent"):
+        pairs = zip(getattr(p, f"{side}_multiplier"), getattr(p, f"{side}_shift"), strict=True)
+        rq = initializer([_requant((int(m), int(sh))) for m, sh in pairs])
+        e.params.append(f"static const el_requant {n}_{side}_rq[{rows}] = {rq};\n")
+        e.flash.append(f"{n}_{side}_rq")
+    fields: dict[str, Initializer] = {
+        "kind": "EL_GRU_KIND_GRU" if p.kind == "gru" else "EL_GRU_KIND_SIMPLE_RNN",
+        "reset_after": int(p.reset_after),
+        "input_size": p.input_size,
+        "hidden_size": p.hidden,
+        "w_x": f"{n}_w_x",
+        "w_h": f"{n}_w_h",
+        "input_bias": f"{n}_input_bias",
+        "recurrent_bias": f"{n}_recurrent_bias",
+        "input_rq": f"{n}_input_rq",
+        "recurrent_rq": f"{n}_recurrent_rq",
+        "candidate_shift": p.candidate_shift,
+        "hidden_rq": _requant((p.hidden_multiplier, p.hidden_shift)),
+        "hidden_zero_point": p.hidden_zero_point,
+        "output_rq": _requant((p.output_multiplier, p.output_shift)),
+        "output_zero_point": p.output_zero_point,
+    }
+    e.params.append(f"/* {kind} {p.input_size} -> {p.hidden} */\n")
+    e.struct("el_gru_s8_params", f"{n}_params", fields)
+    e.params.append(f"static int8_t {n}_h[{p.hidden}];\n")
+    e.state.append(f"{n}_h")
+    if layer.requantized_output:
+        e.params.append(f"static int8_t {n}_out[{p.hidden}];\n")
+        e.state.append(f"{n}_out")
+    e.params.append("\n")
+    return p.w_x.size + p.w_h.size + 4 * (p.input_bias.size + p.recurrent_bias.size) + 16 * rows
+
+
 def generate(model: Model, out_dir: str | Path, weight_storage: str = "int8") -> NativeExport:
     """Write the model's data into out_dir/model and copy the engine to out_dir/runtime.
 
@@ -625,7 +724,10 @@ def generate(model: Model, out_dir: str | Path, weight_storage: str = "int8") ->
         [layer.scratch_words for layer in p.lstms] + [op.scratch_words for op in p.head] + [1]
     )
     seq_bytes = p.timesteps * p.step_output_bytes if p.sequence_output else 0
-    state_bytes = sum(layer.hidden * 3 for layer in p.lstms) + seq_bytes
+    state_bytes = (
+        sum(layer.state_bytes if isinstance(layer, _Gru) else layer.hidden * 3 for layer in p.lstms)
+        + seq_bytes
+    )
     scratch_bytes = 4 * scratch_words + 2 * act_bytes
     output_bytes = p.step_output_bytes * (p.timesteps if p.sequence_output else 1)
     macs = p.timesteps * sum(layer.macs for layer in p.lstms) + (
@@ -637,6 +739,20 @@ def generate(model: Model, out_dir: str | Path, weight_storage: str = "int8") ->
     layer_info: list[dict[str, Any]] = []
     for layer in p.lstms:
         n = layer.name
+        if isinstance(layer, _Gru):
+            lw = _emit_gru(e, layer)
+            weights_bytes += lw
+            layer_info.append(
+                {
+                    "op": layer.params.kind,
+                    "input": layer.input_size,
+                    "hidden": layer.hidden,
+                    "flash_bytes": lw,
+                    "state_bytes": layer.state_bytes,
+                    "macs_per_step": layer.macs,
+                }
+            )
+            continue
         w_words = layer.hidden * 4 * (_words(layer.input_size) + _words(layer.hidden))
         w_words = w_words * layer.weight_bits // 8
         e.array(
@@ -761,10 +877,7 @@ def generate(model: Model, out_dir: str | Path, weight_storage: str = "int8") ->
         e.state.append("el_seq_out")
     buffers.append("static el_net_state el_net_run_state;\n\n")
 
-    lstm_rows = [
-        {"params": f"&{layer.name}_params", "hidden": f"{layer.name}_h", "cell": f"{layer.name}_c"}
-        for layer in p.lstms
-    ]
+    lstm_rows = [_table_row(layer) for layer in p.lstms]
     table = [
         "/* the layer table that el_net.c walks */\n",
         f"static const el_net_lstm el_net_lstm_layers[{len(p.lstms)}] = "

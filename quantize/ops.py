@@ -38,9 +38,10 @@ class OpRow:
     arena: bool = False  # quantize.arena replays the allocations of its TFLM kernel
 
 
-# The native engine's parts: "lstm" (el_lstm_s8), "fully_connected" (el_fully_connected_s8),
-# "softmax" (el_softmax_s8), "last_step" (a slice of the last time step: no code, the head reads
-# the last layer's state), "view" (a reshape: no code).
+# The native engine's parts: "lstm" (el_lstm_s8), "gru" (el_gru_s8: GRU and SimpleRNN),
+# "fully_connected" (el_fully_connected_s8), "softmax" (el_softmax_s8), "last_step" (a slice of
+# the last time step: no code, the head reads the last layer's state), "view" (a reshape: no
+# code).
 _ROWS = (
     OpRow(
         "UNIDIRECTIONAL_SEQUENCE_LSTM",
@@ -67,44 +68,61 @@ _ROWS = (
         arena=True,
     ),
     OpRow("SOFTMAX", softmax, "softmax", "AddSoftmax", ("softmax", "softmax_common"), arena=True),
-    OpRow("RESHAPE", reshape, "view", "AddReshape", ("reshape", "reshape_common")),
+    OpRow("RESHAPE", reshape, "view", "AddReshape", ("reshape", "reshape_common"), arena=True),
     OpRow("SQUEEZE", reshape, None, "AddSqueeze", ("squeeze",)),
     OpRow("EXPAND_DIMS", reshape, None, "AddExpandDims", ("expand_dims",)),
-    OpRow("QUANTIZE", requantize, None, "AddQuantize", ("quantize", "quantize_common")),
-    OpRow("DEQUANTIZE", dequantize, None, "AddDequantize", ("dequantize", "dequantize_common")),
-    OpRow("RELU", requantize, None, "AddRelu", ("activations", "activations_common")),
-    OpRow("RELU6", relu6, None, "AddRelu6", ("activations", "activations_common")),
+    OpRow("QUANTIZE", requantize, None, "AddQuantize", ("quantize", "quantize_common"), arena=True),
+    OpRow(
+        "DEQUANTIZE",
+        dequantize,
+        None,
+        "AddDequantize",
+        ("dequantize", "dequantize_common"),
+        arena=True,
+    ),
+    OpRow("RELU", requantize, None, "AddRelu", ("activations", "activations_common"), arena=True),
+    OpRow("RELU6", relu6, None, "AddRelu6", ("activations", "activations_common"), arena=True),
     OpRow("LEAKY_RELU", leaky_relu, None, "AddLeakyRelu", ("leaky_relu", "leaky_relu_common")),
-    OpRow("TANH", logistic_tanh, None, "AddTanh", ("tanh",)),
-    OpRow("LOGISTIC", logistic_tanh, None, "AddLogistic", ("logistic", "logistic_common")),
-    OpRow("ADD", add_sub, None, "AddAdd", ("add", "add_common")),
-    OpRow("SUB", add_sub, None, "AddSub", ("sub", "sub_common")),
-    OpRow("MUL", mul, None, "AddMul", ("mul", "mul_common")),
+    OpRow("TANH", logistic_tanh, None, "AddTanh", ("tanh",), arena=True),
+    OpRow(
+        "LOGISTIC", logistic_tanh, None, "AddLogistic", ("logistic", "logistic_common"), arena=True
+    ),
+    OpRow("ADD", add_sub, None, "AddAdd", ("add", "add_common"), arena=True),
+    OpRow("SUB", add_sub, None, "AddSub", ("sub", "sub_common"), arena=True),
+    OpRow("MUL", mul, None, "AddMul", ("mul", "mul_common"), arena=True),
     OpRow("MAXIMUM", maximum_minimum, None, "AddMaximum", ("maximum_minimum",)),
     OpRow("MINIMUM", maximum_minimum, None, "AddMinimum", ("maximum_minimum",)),
-    OpRow("CONCATENATION", concatenation, None, "AddConcatenation", ("concatenation",)),
+    OpRow("CONCATENATION", concatenation, None, "AddConcatenation", ("concatenation",), arena=True),
     OpRow("SPLIT", split, None, "AddSplit", ("split",)),
     OpRow("TRANSPOSE", transpose, None, "AddTranspose", ("transpose", "transpose_common")),
-    OpRow("PAD", pad, None, "AddPad", ("pad", "pad_common")),
-    OpRow("REVERSE_V2", reverse_v2, None, "AddReverseV2", ("reverse",)),
-    OpRow("MEAN", mean, None, "AddMean", ("reduce", "reduce_common")),
-    OpRow("REDUCE_MAX", reduce_max, None, "AddReduceMax", ("reduce", "reduce_common")),
-    OpRow("MAX_POOL_2D", max_pool_2d, None, "AddMaxPool2D", ("pooling", "pooling_common")),
+    OpRow("PAD", pad, None, "AddPad", ("pad", "pad_common"), arena=True),
+    OpRow("REVERSE_V2", reverse_v2, None, "AddReverseV2", ("reverse",), arena=True),
+    OpRow("MEAN", mean, None, "AddMean", ("reduce", "reduce_common"), arena=True),
+    OpRow("REDUCE_MAX", reduce_max, None, "AddReduceMax", ("reduce", "reduce_common"), arena=True),
     OpRow(
-        "AVERAGE_POOL_2D", average_pool_2d, None, "AddAveragePool2D", ("pooling", "pooling_common")
+        "MAX_POOL_2D", max_pool_2d, None, "AddMaxPool2D", ("pooling", "pooling_common"), arena=True
     ),
-    OpRow("CONV_2D", conv_2d, None, "AddConv2D", ("conv", "conv_common")),
+    OpRow(
+        "AVERAGE_POOL_2D",
+        average_pool_2d,
+        None,
+        "AddAveragePool2D",
+        ("pooling", "pooling_common"),
+        arena=True,
+    ),
+    OpRow("CONV_2D", conv_2d, None, "AddConv2D", ("conv", "conv_common"), arena=True),
     OpRow(
         "DEPTHWISE_CONV_2D",
         depthwise_conv_2d,
         None,
         "AddDepthwiseConv2D",
         ("depthwise_conv", "depthwise_conv_common"),
+        arena=True,
     ),
     # registered for TFLM exports of models converted elsewhere; no reference kernel yet
     # edge-lstm's own recurrent cells, stored as CUSTOM ops (quantize.custom_recurrent)
-    OpRow("CUSTOM:EL_GRU", op_custom_recurrent, None, None),
-    OpRow("CUSTOM:EL_SIMPLE_RNN", op_custom_recurrent, None, None),
+    OpRow("CUSTOM:EL_GRU", op_custom_recurrent, "gru", None),
+    OpRow("CUSTOM:EL_SIMPLE_RNN", op_custom_recurrent, "gru", None),
     OpRow("SHAPE", None, None, "AddShape", ("shape",)),
     OpRow("PACK", None, None, "AddPack", ("pack",)),
     OpRow("UNPACK", None, None, "AddUnpack", ("unpack",)),

@@ -18,7 +18,10 @@ int el_net_init(const el_net *net)
     int32_t i;
 
     for (i = 0; i < net->lstm_count; i++) {
-        if (el_lstm_s8_buffer_size(net->lstm[i].params) > net->scratch_bytes) {
+        const el_net_lstm *layer = &net->lstm[i];
+        const int32_t need = layer->gru != 0 ? el_gru_s8_buffer_size(layer->gru)
+                                             : el_lstm_s8_buffer_size(layer->params);
+        if (need > net->scratch_bytes) {
             return EL_NET_SCRATCH_TOO_SMALL;
         }
     }
@@ -49,9 +52,13 @@ void el_net_reset(const el_net *net)
 
     for (i = 0; i < net->lstm_count; i++) {
         const el_net_lstm *layer = &net->lstm[i];
-        const size_t units = (size_t)layer->params->hidden_size;
-        memset(layer->hidden, layer->params->hidden_zero_point, units);
-        memset(layer->cell, 0, units * sizeof(int16_t));
+        if (layer->gru != 0) {
+            el_gru_s8_reset(layer->gru, layer->hidden);
+        } else {
+            const size_t units = (size_t)layer->params->hidden_size;
+            memset(layer->hidden, layer->params->hidden_zero_point, units);
+            memset(layer->cell, 0, units * sizeof(int16_t));
+        }
     }
     net->state->steps = 0;
 }
@@ -61,12 +68,12 @@ void el_net_reset(const el_net *net)
 static int el_net_head(const el_net *net, int8_t *out)
 {
     const el_net_lstm *last = &net->lstm[net->lstm_count - 1];
-    const int8_t *in = last->hidden;
+    const int8_t *in = last->output;
     int status = 0;
     int32_t i;
 
     if (net->op_count == 0) {
-        memcpy(out, in, (size_t)last->params->hidden_size);
+        memcpy(out, in, (size_t)net->step_output_bytes);
         return 0;
     }
     for (i = 0; i < net->op_count; i++) {
@@ -96,8 +103,13 @@ static inline int el_net_layers(const el_net_lstm *layer, const el_net_lstm *end
                                 int32_t *scratch, const int8_t *x_t, int status)
 {
     do {
-        status |= (int)el_lstm_s8_step(layer->params, x_t, layer->hidden, layer->cell, scratch);
-        x_t = layer->hidden;
+        if (layer->gru == 0) {
+            status |= (int)el_lstm_s8_step(layer->params, x_t, layer->hidden, layer->cell, scratch);
+        } else {
+            int8_t *requantized = layer->output != layer->hidden ? layer->output : 0;
+            status |= (int)el_gru_s8_step(layer->gru, x_t, layer->hidden, requantized, scratch);
+        }
+        x_t = layer->output;
     } while (++layer != end);
     return status;
 }

@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 
+#include "el_gru_s8.h"
 #include "el_nn_types.h"
 
 #ifdef __cplusplus
@@ -30,11 +31,17 @@ extern "C" {
 #define EL_NET_SCRATCH_TOO_SMALL (-1) /**< a kernel needs more scratch than the net has */
 #define EL_NET_SEQUENCE_FULL (-2)     /**< a sequence model got more than timesteps steps */
 
-/** One LSTM layer: its constants (flash) and its state (RAM). */
+/**
+ * One recurrent layer: an LSTM (gru == 0) or a GRU / SimpleRNN (edge-lstm's own cells), its
+ * constants (flash) and its state (RAM).
+ */
 typedef struct {
-    const el_lstm_s8_params *params;
-    int8_t *hidden; /**< h, params->hidden_size values */
-    int16_t *cell;  /**< c, params->hidden_size values */
+    const el_lstm_s8_params *params; /**< the LSTM's constants, or 0 for a GRU / SimpleRNN */
+    int8_t *hidden;                  /**< h, hidden_size values */
+    int16_t *cell;                   /**< c of an LSTM, hidden_size values; 0 otherwise */
+    const el_gru_s8_params *gru;     /**< a GRU / SimpleRNN's constants, or 0 for an LSTM */
+    int8_t *output;                  /**< what the next layer or the head reads: hidden, or
+                                          a GRU's own buffer when its output is requantized */
 } el_net_lstm;
 
 /** The operators of the head, applied to the last LSTM layer's h. */
