@@ -66,3 +66,27 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
         "build",
         "boot",
     ]
+
+
+@pytest.mark.slow
+@pytest.mark.toolchain
+@pytest.mark.tf
+@pytest.mark.parametrize("cell", ["gru", "rnn"])
+def test_demo_with_gru_and_simple_rnn(tmp_path: Path, cell: str) -> None:
+    """The same road with edge-lstm's own cells: trained, quantized, run on the emulated M4."""
+    require("arm-none-eabi-gcc")
+    require("qemu-system-arm")
+    command = [str(Path(sys.executable).parent / "edge-lstm"), "demo", "--cell", cell]
+    command += ["--hidden", "16", "--epochs", "10", "--work", str(tmp_path / "w"), "--json"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads(done.stdout[done.stdout.index("{") :])
+    validate = summary["validate"]
+    print(cell, {k: validate[k] for k in ("samples", "mismatched_bytes", "device_accuracy")})
+    assert validate["samples"] == 1797 - round(1797 * 0.8)
+    assert validate["mismatched_bytes"] == 0 and validate["mismatched_samples"] == 0
+    assert validate["device_accuracy"] == validate["int8_accuracy"]
+    # digits with 16 units and 10 epochs: float ~0.9; int8 within 2 points (the GRU/SimpleRNN
+    # error bounds of docs/integer_gru.md are a few steps of h, far below a class margin)
+    assert validate["float_accuracy"] > 0.8
+    assert abs(validate["float_accuracy"] - validate["int8_accuracy"]) <= 0.02

@@ -11,6 +11,7 @@ import click
 from edge_lstm.commands.options import board_option, json_flag, report_option, work_option
 from edge_lstm.data import BUILTIN_DATASETS, check_output_folder
 from edge_lstm.errors import EXIT_MISMATCH, BadInputError
+from edge_lstm.train import CELLS
 
 
 @click.command()
@@ -22,6 +23,13 @@ from edge_lstm.errors import EXIT_MISMATCH, BadInputError
     help="Built-in dataset: digits (classification) or sine (forecast).",
 )
 @click.option("--hidden", default=32, show_default=True, type=click.IntRange(1, 256))
+@click.option(
+    "--cell",
+    type=click.Choice(CELLS),
+    default="lstm",
+    show_default=True,
+    help="The recurrent layer: lstm, gru or rnn (SimpleRNN, edge-lstm's own integer cells).",
+)
 @click.option("--epochs", default=25, show_default=True, type=click.IntRange(1))
 @work_option("edge-lstm-demo")
 @report_option
@@ -30,6 +38,7 @@ def demo(
     board: str,
     dataset: str,
     hidden: int,
+    cell: str,
     epochs: int,
     work_dir: Path,
     report_dir: Path | None,
@@ -44,6 +53,7 @@ def demo(
     \b
     Example:
       edge-lstm demo --report demo-report
+      edge-lstm demo --cell gru
     """
     from edge_lstm.pipeline import Stages, run_pipeline
     from edge_lstm.report import format_summary_table, write_run_report
@@ -58,13 +68,15 @@ def demo(
         check_output_folder(report_dir, "--report")
     echo = (lambda line: click.echo(line, err=True)) if as_json else click.echo
     stages = Stages(echo, total=5)
-    with stages.stage(f"train an LSTM({hidden}) on {dataset}"):
+    layer = {"lstm": "LSTM", "gru": "GRU", "rnn": "SimpleRNN"}[cell]
+    with stages.stage(f"train a {layer}({hidden}) on {dataset}"):
         trained = train(
             dataset,
             work_dir / f"{dataset}.keras",
             hidden=hidden,
             epochs=epochs,
             progress=not as_json,
+            cell=cell,
         )
     result = run_pipeline(
         trained.model_path,
