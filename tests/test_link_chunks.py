@@ -19,8 +19,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from firmware_cache import firmware_from
-from model_zoo import CACHE_DIR, ZooConfig, build_keras, calibration_data, inputs_int8, tflm_outputs
+from firmware_cache import FIRMWARE_DIR, firmware_from
+from model_zoo import (
+    ZooConfig,
+    build_keras,
+    cached_model,
+    calibration_data,
+    inputs_int8,
+    tflm_outputs,
+)
 from toolchain import require
 
 from edge_lstm.harness import cobs
@@ -61,16 +68,13 @@ def _tools() -> None:
 def link_model(name: str) -> Path:
     """The converted model of a LINK_CONFIGS entry (cached like the zoo's)."""
     config = LINK_CONFIGS[name]
-    path = CACHE_DIR / "models" / f"{config.name}-{config.key}.tflite"
-    if not path.exists():
+
+    def convert() -> bytes:
         from quantize.convert import convert_keras
 
-        result = convert_keras(build_keras(config), calibration_data(config))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(result.tflite)
-        os.replace(tmp, path)
-    return path
+        return convert_keras(build_keras(config), calibration_data(config)).tflite
+
+    return cached_model("models", f"{config.name}-{config.key}.tflite", convert)
 
 
 _FIRMWARE: dict[str, Path] = {}
@@ -80,7 +84,7 @@ def link_firmware(name: str) -> Path:
     """Firmware for a LINK_CONFIGS model on the emulated Cortex-M4, built once a session."""
     if name not in _FIRMWARE:
         model = link_model(name)
-        _FIRMWARE[name] = firmware_from(model, CACHE_DIR / "firmware" / f"{model.stem}-m4")
+        _FIRMWARE[name] = firmware_from(model, FIRMWARE_DIR / f"{model.stem}-m4")
     return _FIRMWARE[name]
 
 
