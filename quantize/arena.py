@@ -32,8 +32,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from quantize.errors import UnsupportedModelError
-from quantize.ir import Model, Tensor
+from quantize.ir import Model, Operator, Tensor
 from quantize.lstm_params import LSTM_CELL_STATE, LSTM_HIDDEN_STATE, LSTM_SLOTS
+from quantize.op_params import ConvParams, conv_params
 from quantize.ops import ARENA_OPS
 
 KernelSet = Literal["reference", "cmsis-nn"]
@@ -53,6 +54,75 @@ MARGIN_MIN_BYTES = 256
 
 # sizeof, alignof of the structures TFLM allocates in the arena.
 Sizes = dict[str, tuple[int, int]]
+
+# Ops without builtin params (their Parse function allocates nothing) and ops whose kernel has no
+# Init (no user data): the replay skips those steps rather than allocating zero bytes, which
+# would still move the tail to a 16-byte boundary.
+NO_PARAMS = frozenset(
+    {"REVERSE_V2", "LOGISTIC", "TANH", "RELU", "RELU6", "PAD", "QUANTIZE", "DEQUANTIZE"}
+)
+NO_INIT = frozenset({"RESHAPE", "REVERSE_V2"})
+
+
+def _op_data(
+    *,
+    conv: int,
+    pool: int,
+    reduce: int,
+    concat: int,
+    add: int,
+    sub: int,
+    mul: int,
+    logistic: int,
+    tanh: int,
+    relu: int,
+    relu6: int,
+    pad: int,
+    quantize: int,
+    dequantize: int,
+    cmsis_conv: int,
+    cmsis_pool: int,
+) -> Sizes:
+    """Kernel user-data sizes of the non-recurrent ops, for both kernel sets.
+
+    The op data is allocated with AllocatePersistentBuffer (16-byte aligned), so only the size
+    counts. The CMSIS-NN build takes every op but CONV_2D, DEPTHWISE_CONV_2D, the two pools and
+    ADD from the reference kernels; its conv/depthwise op data is OpDataConv plus a scratch index,
+    its pooling op data OpDataPooling plus a scratch index, its ADD op data the same fields as
+    OpDataAdd.
+    """
+    reference = {
+        "CONV_2D": conv,  # OpDataConv
+        "DEPTHWISE_CONV_2D": conv,
+        "MAX_POOL_2D": pool,  # OpDataPooling
+        "AVERAGE_POOL_2D": pool,
+        "MEAN": reduce,  # OpDataReduce
+        "REDUCE_MAX": reduce,
+        "CONCATENATION": concat,  # concatenation.cc OpData (ConcatenationParams)
+        "ADD": add,  # OpDataAdd
+        "SUB": sub,  # OpDataSub
+        "MUL": mul,  # OpDataMul
+        "LOGISTIC": logistic,  # OpDataLogistic
+        "TANH": tanh,  # tanh.cc OpData
+        "RELU": relu,  # ReluOpData (ReluParams)
+        "RELU6": relu6,  # Relu6OpData
+        "PAD": pad,  # pad.h OpData (PadParams)
+        "QUANTIZE": quantize,  # OpDataQuantizeReference
+        "DEQUANTIZE": dequantize,  # DequantizeOpData
+    }
+    cmsis = {
+        **reference,
+        "CONV_2D": cmsis_conv,
+        "DEPTHWISE_CONV_2D": cmsis_conv,
+        "MAX_POOL_2D": cmsis_pool,
+        "AVERAGE_POOL_2D": cmsis_pool,
+    }
+    out: Sizes = {}
+    for kernels, table in (("reference", reference), ("cmsis-nn", cmsis)):
+        for opcode, size in table.items():
+            out[f"{kernels}:{opcode}"] = (size, 4)
+    return out
+
 
 SIZES_LP64: Sizes = {  # x86_64 g++ 12, TF_LITE_STATIC_MEMORY
     "SingleArenaBufferAllocator": (72, 8),
@@ -84,17 +154,57 @@ SIZES_LP64: Sizes = {  # x86_64 g++ 12, TF_LITE_STATIC_MEMORY
     "cmsis-nn:FULLY_CONNECTED": (96, 8),
     "cmsis-nn:SOFTMAX": (88, 8),
     "cmsis-nn:STRIDED_SLICE": (84, 4),
+    **{
+        "params:CONV_2D": (28, 4),
+        "params:DEPTHWISE_CONV_2D": (28, 4),
+        "params:MAX_POOL_2D": (40, 4),
+        "params:AVERAGE_POOL_2D": (40, 4),
+        "params:MEAN": (1, 1),
+        "params:REDUCE_MAX": (1, 1),
+        "params:RESHAPE": (36, 4),
+        "params:CONCATENATION": (8, 4),
+        "params:ADD": (8, 4),
+        "params:SUB": (8, 4),
+        "params:MUL": (4, 4),
+    },
+    **_op_data(
+        conv=72,
+        pool=32,
+        reduce=44,
+        concat=40,
+        add=60,
+        sub=52,
+        mul=36,
+        logistic=16,
+        tanh=16,
+        relu=28,
+        relu6=8,
+        pad=56,
+        quantize=32,
+        dequantize=32,
+        cmsis_conv=80,
+        cmsis_pool=36,
+    ),
 }
 
 # The tflite-micro wheel on PyPI is built with USE_TFLM_COMPRESSION (its RecordingMicroAllocator
-# and SubgraphAllocations carry the compression fields) and from a later commit whose fully
-# connected op data needs 81-96 bytes; with these entries the replay reproduces the wheel's
-# bisected minimum arena byte for byte on every test model.
+# and SubgraphAllocations carry the compression fields) and from a later commit. The sizes its
+# Parse and Init functions pass to the allocators were read from its machine code (objdump of
+# _runtime.so: the immediate size and alignment before each allocator call); they equal the
+# probed LP64 sizes except for the fully connected op data (72 B) and params (32 B, aligned to
+# 8). With these entries the replay reproduces the wheel's bisected minimum arena byte for byte
+# on every test model.
 SIZES_HOST_WHEEL: Sizes = {
     **SIZES_LP64,
     "RecordingMicroAllocator": (272, 8),
     "SubgraphAllocations": (24, 8),
-    "reference:FULLY_CONNECTED": (88, 8),
+    "reference:FULLY_CONNECTED": (72, 8),
+    "params:FULLY_CONNECTED": (32, 8),
+    # USE_TFLM_COMPRESSION adds two scratch indices to OpDataConv and ten to the concatenation
+    # op data
+    "reference:CONV_2D": (80, 8),
+    "reference:DEPTHWISE_CONV_2D": (80, 8),
+    "reference:CONCATENATION": (80, 8),
 }
 
 SIZES_CORTEX_M: Sizes = {  # arm-none-eabi-g++ 12.2 -mcpu=cortex-m4, TF_LITE_STATIC_MEMORY
@@ -127,6 +237,37 @@ SIZES_CORTEX_M: Sizes = {  # arm-none-eabi-g++ 12.2 -mcpu=cortex-m4, TF_LITE_STA
     "cmsis-nn:FULLY_CONNECTED": (72, 4),
     "cmsis-nn:SOFTMAX": (64, 8),
     "cmsis-nn:STRIDED_SLICE": (84, 4),
+    **{
+        "params:CONV_2D": (28, 4),
+        "params:DEPTHWISE_CONV_2D": (28, 4),
+        "params:MAX_POOL_2D": (40, 4),
+        "params:AVERAGE_POOL_2D": (40, 4),
+        "params:MEAN": (1, 1),  # TfLiteReducerParams: one bool
+        "params:REDUCE_MAX": (1, 1),
+        "params:RESHAPE": (36, 4),
+        "params:CONCATENATION": (8, 4),
+        "params:ADD": (2, 1),  # short enum activation + bool
+        "params:SUB": (2, 1),
+        "params:MUL": (1, 1),
+    },
+    **_op_data(
+        conv=56,
+        pool=32,
+        reduce=44,
+        concat=24,
+        add=60,
+        sub=52,
+        mul=36,
+        logistic=16,
+        tanh=16,
+        relu=28,
+        relu6=8,
+        pad=56,
+        quantize=32,
+        dequantize=32,
+        cmsis_conv=60,
+        cmsis_pool=36,
+    ),
 }
 
 SUPPORTED_OPS = ARENA_OPS
@@ -277,13 +418,17 @@ def replay(
     kernels: KernelSet = "reference",
     recording: bool = False,
     mve: bool = False,
+    dsp: bool = True,
 ) -> Replay:
     """Run TFLM's allocation sequence for ``model`` on an arena of ``arena_size`` bytes.
 
     Raises ArenaTooSmall at the first allocation that does not fit. ``recording`` selects the
     RecordingMicroAllocator that the Python runtime uses; firmware uses the plain
     MicroAllocator with the greedy planner. ``mve`` models CMSIS-NN on a core with Helium
-    (Cortex-M55), whose fully connected kernel keeps kernel sums.
+    (Cortex-M55), whose fully connected kernel keeps kernel sums; ``dsp`` a core with the DSP
+    extension (Cortex-M4/M7/M33), whose CMSIS-NN depthwise convolution and average pooling ask
+    for scratch buffers that a Cortex-M0 build does not (so the default figure is an upper bound
+    there).
     """
     check_supported(model)
     a = _Arena(arena_size)
@@ -312,12 +457,14 @@ def replay(
 
     # builtin params, parsed op by op
     for op in model.operators:
-        p(f"params:{op.opcode}", f"{op.opcode} params")
+        if op.opcode not in NO_PARAMS:
+            p(f"params:{op.opcode}", f"{op.opcode} params")
 
     # kernel Init: user data, 16-byte aligned
     for op in model.operators:
-        size, _ = sizes[f"{kernels}:{op.opcode}"]
-        a.persistent_alloc(size, ARENA_ALIGNMENT, f"{op.opcode} op data")
+        if op.opcode not in NO_INIT:
+            size, _ = sizes[f"{kernels}:{op.opcode}"]
+            a.persistent_alloc(size, ARENA_ALIGNMENT, f"{op.opcode} op data")
 
     # kernel Prepare, then FinishPrepareNodeAllocations
     scratch: list[tuple[int, int]] = []  # (bytes, node)
@@ -376,6 +523,14 @@ def replay(
             held = hold([op.inputs[0], op.outputs[0]])
         elif op.opcode == "STRIDED_SLICE":
             held = hold(list(op.inputs[:4]) + [op.outputs[0]])
+        else:
+            for step, value in prepare_steps(model, op, kernels, mve=mve, dsp=dsp):
+                if step == "temp":
+                    held += hold([value])
+                elif step == "persistent":
+                    a.persistent_alloc(value, ARENA_ALIGNMENT, f"{op.opcode} buffer")
+                else:
+                    scratch.append((value, node))
         del held  # every temporary is released when Prepare returns
         a.temp_count = 0
         a.reset_temp()
@@ -426,6 +581,164 @@ def replay(
         scratch_buffers=tuple(b for b, _ in scratch),
         variable_bytes=variable_bytes,
     )
+
+
+Step = tuple[Literal["temp", "persistent", "scratch"], int]
+
+
+def prepare_steps(
+    model: Model, op: Operator, kernels: KernelSet, mve: bool = False, dsp: bool = True
+) -> list[Step]:
+    """The allocations one non-recurrent kernel's Prepare makes, in TFLM's order.
+
+    ("temp", tensor index): AllocateTempInputTensor/AllocateTempOutputTensor (a missing
+    optional tensor allocates nothing); ("persistent", bytes): AllocatePersistentBuffer;
+    ("scratch", bytes): RequestScratchBufferInArena. Order matters because a persistent buffer
+    taken after some temporaries shrinks the room of the later ones only. Each list was read
+    from the kernel's Prepare (and the functions it calls) at the TFLM commit the sizes come
+    from; the CMSIS-NN scratch sizes from arm_*_get_buffer_size of the CMSIS-NN commit TFLM
+    pins, for a GCC build (the 1x1 convolution buffer is armclang-only).
+    """
+    code = op.opcode
+    ins = [i for i in op.inputs]
+    out = op.outputs[0]
+
+    def t(*indices: int) -> list[Step]:
+        return [("temp", i) for i in indices if i >= 0]
+
+    def optional(k: int) -> int:
+        return ins[k] if len(ins) > k else -1
+
+    if code in ("CONV_2D", "DEPTHWISE_CONV_2D"):
+        weights = model.tensors[ins[1]]
+        channels = weights.shape[3] if code == "DEPTHWISE_CONV_2D" else weights.shape[0]
+        per_channel: list[Step] = [("persistent", 4 * channels), ("persistent", 4 * channels)]
+        calculate = t(ins[0], ins[1], optional(2), out)  # CalculateOpData{Conv,DepthwiseConv}
+        if kernels == "reference":
+            return t(out, ins[0], ins[1]) + per_channel + calculate
+        _int8_only(model, op)
+        steps = t(ins[0], ins[1], out) + per_channel + calculate
+        size = (
+            _cmsis_conv_buffer(model, op, mve)
+            if code == "CONV_2D"
+            else _cmsis_depthwise_buffer(model, op, mve, dsp)
+        )
+        return steps + ([("scratch", size)] if size > 0 else [])
+    if code in ("MAX_POOL_2D", "AVERAGE_POOL_2D"):
+        steps = t(ins[0], out)  # PoolingPrepare
+        if kernels == "cmsis-nn" and code == "AVERAGE_POOL_2D":
+            _int8_only(model, op)
+            steps += t(ins[0], out)
+            depth = model.tensors[out].shape[3]
+            size = 4 * depth if dsp and not mve else 0  # arm_avgpool_s8_get_buffer_size
+            steps += [("scratch", size)] if size > 0 else []
+        return steps
+    if code == "MEAN":
+        x, axis, y = (model.tensors[i] for i in (ins[0], ins[1], out))
+        steps = t(ins[0], out, ins[1])  # PrepareMeanOrSumHelper
+        if x.dtype in ("int8", "int16"):
+            steps.append(("scratch", 4 * math.prod(y.shape)))  # int32 accumulator
+        steps += [("scratch", 4 * len(x.shape)), ("scratch", 4 * math.prod(axis.shape))]
+        return steps + t(ins[0], ins[1]) + (t(out) if x.dtype == "int8" else [])  # PrepareSimple
+    if code == "REDUCE_MAX":
+        x, axis = model.tensors[ins[0]], model.tensors[ins[1]]
+        steps = t(ins[0], ins[1]) + (t(out) if x.dtype == "int8" else [])  # PrepareSimple
+        steps += t(ins[0], out, ins[1])  # PrepareMinMaxHelper
+        return steps + [("scratch", 4 * len(x.shape)), ("scratch", 4 * math.prod(axis.shape))]
+    if code == "CONCATENATION":
+        return t(ins[0], out, *ins)
+    if code in ("ADD", "SUB", "MUL"):
+        return t(ins[0], ins[1], out)
+    if code == "TANH":
+        return t(ins[0], ins[0], out)  # TanhPrepare holds the input, then CalculateArithmeticOpData
+    if code == "RELU6":
+        return t(ins[0])
+    if code == "REVERSE_V2":
+        return t(ins[0], ins[1], out)
+    if code == "PAD":
+        return t(ins[0], ins[1], optional(2), out)
+    if code in ("RESHAPE", "LOGISTIC", "RELU", "QUANTIZE", "DEQUANTIZE"):
+        return t(ins[0], out)
+    raise UnsupportedModelError(f"no allocation replay for {code}")
+
+
+def _int8_only(model: Model, op: Operator) -> None:
+    """The CMSIS-NN scratch formulas are derived for the int8 kernels (int16 ones differ)."""
+    dtype = model.tensors[op.inputs[0]].dtype
+    if dtype != "int8":
+        raise UnsupportedModelError(
+            f"cannot derive a TFLM arena size for a CMSIS-NN {op.opcode} on {dtype} input: the "
+            f"derivation covers the int8 kernels"
+        )
+
+
+def _c_div(a: int, b: int) -> int:
+    """C integer division (truncates toward zero)."""
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b >= 0) else -q
+
+
+def _c_mod(a: int, b: int) -> int:
+    return a - b * _c_div(a, b)
+
+
+def _cmsis_conv_buffer(model: Model, op: Operator, mve: bool) -> int:
+    """arm_convolve_wrapper_s8_get_buffer_size for a CONV_2D op."""
+    params = conv_params(model, op)
+    x, w, y = (model.tensors[i] for i in (op.inputs[0], op.inputs[1], op.outputs[0]))
+    return _conv_buffer(x.shape[1:4], (w.shape[1], w.shape[2], w.shape[3]), y.shape[2], params, mve)
+
+
+def _conv_buffer(
+    x_hwc: tuple[int, ...], filter_hwc: tuple[int, ...], out_w: int, params: ConvParams, mve: bool
+) -> int:
+    """arm_convolve_wrapper_s8_get_buffer_size (DSP, no-DSP and MVE builds; GCC)."""
+    in_h, in_w, in_c = x_hwc
+    fh, fw, filter_c = filter_hwc
+    (_, sw), (dh, dw), (ph, pw) = params.stride, params.dilation, params.padding
+    if pw == 0 and ph == 0 and fw == 1 and fh == 1 and dw == 1 and dh == 1 and in_c == filter_c:
+        return 0  # 1x1: the fast kernel's buffer exists for armclang only
+    cols = fw * fh * in_c
+    if not mve:  # arm_convolve_s8_get_buffer_size (also the 1 x n case)
+        return 2 * ((cols + 3) // 4 * 4) * 2
+    general = 4 * ((cols + 15) // 16) * 16  # arm_convolve_s8_get_buffer_size_mve
+    if not (in_h == 1 and dw == 1 and fh == 1 and (sw * in_c) % 4 == 0 and in_c == filter_c):
+        return general
+    # arm_convolve_1_x_n_s8_get_buffer_size_mve
+    total_pad = (out_w - 1) * sw + fw - in_w
+    asym = _c_mod(total_pad, 2)
+    right = max(1, _c_div(pw + asym + sw - 1, sw)) if pw + asym != 0 else 0
+    left = max(1, _c_div(pw + sw - 1, sw)) if pw != 0 else 0
+    if right + max(out_w - (right + left), 0) + left != out_w:
+        return general
+    pad_left = pw * in_c
+    pad_right = right * in_c if asym else pad_left
+    elems_left = fw * in_c
+    return max(elems_left + pad_left, elems_left - in_c + pad_right)
+
+
+def _cmsis_depthwise_buffer(model: Model, op: Operator, mve: bool, dsp: bool) -> int:
+    """arm_depthwise_conv_wrapper_s8_get_buffer_size (DSP, no-DSP and MVE builds; GCC).
+
+    On MVE with one input channel the wrapper converts to a regular convolution (the GCC
+    threshold is more than one output channel); that convolution's buffer is computed with the
+    op's stride, which TFLM leaves unset in the parameters it passes.
+    """
+    params = conv_params(model, op)
+    x, w, y = (model.tensors[i] for i in (op.inputs[0], op.inputs[1], op.outputs[0]))
+    batch, in_c = x.shape[0], x.shape[3]
+    fh, fw, out_c = w.shape[1], w.shape[2], y.shape[3]
+    (dh, dw), (ph, pw) = params.dilation, params.padding
+    if mve and in_c == 1 and out_c > 1:
+        as_conv = _conv_buffer(x.shape[1:4], (fh, fw, 1), y.shape[2], params, mve=True)
+        return as_conv + out_c * fh * fw
+    if not (in_c == out_c and batch == 1 and dw == 1 and dh == 1):
+        return 0
+    if mve:
+        return 4 * 124 * fw * fh  # CH_IN_BLOCK_MVE
+    if not dsp or (fw == 3 and fh == 3 and ph <= 1 and pw <= 1):
+        return 0
+    return in_c * fw * fh * 2
 
 
 def _lifetimes(model: Model, scratch: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
@@ -514,13 +827,17 @@ class ArenaFigure:
 
 
 def cortex_m_figure(
-    model: Model, kernels: KernelSet = "reference", mve: bool = False
+    model: Model, kernels: KernelSet = "reference", mve: bool = False, dsp: bool = True
 ) -> ArenaFigure:
-    """The arena a Cortex-M firmware gets for ``model``: the 32-bit replay plus the margin."""
+    """The arena a Cortex-M firmware gets for ``model``: the 32-bit replay plus the margin.
+
+    ``mve``/``dsp`` select the CMSIS-NN build (see ``replay``); the default, a DSP core without
+    Helium, is also an upper bound for a Cortex-M0 build.
+    """
     if kernels not in KERNEL_SETS:
         raise ValueError(f"kernel set must be one of {KERNEL_SETS}, not {kernels!r}")
-    minimum = minimum_arena(model, SIZES_CORTEX_M, kernels=kernels, mve=mve)
-    r = replay(model, minimum, SIZES_CORTEX_M, kernels=kernels, mve=mve)
+    minimum = minimum_arena(model, SIZES_CORTEX_M, kernels=kernels, mve=mve, dsp=dsp)
+    r = replay(model, minimum, SIZES_CORTEX_M, kernels=kernels, mve=mve, dsp=dsp)
     total = with_margin(minimum)
     lstm_layers = sum(op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM" for op in model.operators)
     extra = ""
