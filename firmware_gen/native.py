@@ -72,6 +72,7 @@ RUNTIME_FILES = (
     "el_gru_s8.c",
     "el_net.h",
     "el_net.c",
+    "el_net_gru.c",
     "el_model.c",
 )
 
@@ -652,9 +653,9 @@ def _table_row(layer: _Lstm | _Gru) -> dict[str, Initializer]:
     if isinstance(layer, _Gru):
         output = f"{n}_out" if layer.requantized_output else f"{n}_h"
         return {"params": "0", "hidden": f"{n}_h", "cell": "0", "gru": f"&{n}_params",
-                "output": output}  # fmt: skip
+                "gru_kernels": "&el_net_gru_s8", "output": output}  # fmt: skip
     return {"params": f"&{n}_params", "hidden": f"{n}_h", "cell": f"{n}_c", "gru": "0",
-            "output": f"{n}_h"}  # fmt: skip
+            "gru_kernels": "0", "output": f"{n}_h"}  # fmt: skip
 
 
 def _emit_gru(e: _Emitted, layer: _Gru) -> int:

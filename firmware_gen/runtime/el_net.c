@@ -19,7 +19,7 @@ int el_net_init(const el_net *net)
 
     for (i = 0; i < net->lstm_count; i++) {
         const el_net_lstm *layer = &net->lstm[i];
-        const int32_t need = layer->gru != 0 ? el_gru_s8_buffer_size(layer->gru)
+        const int32_t need = layer->gru != 0 ? layer->gru_kernels->buffer_size(layer->gru)
                                              : el_lstm_s8_buffer_size(layer->params);
         if (need > net->scratch_bytes) {
             return EL_NET_SCRATCH_TOO_SMALL;
@@ -53,7 +53,7 @@ void el_net_reset(const el_net *net)
     for (i = 0; i < net->lstm_count; i++) {
         const el_net_lstm *layer = &net->lstm[i];
         if (layer->gru != 0) {
-            el_gru_s8_reset(layer->gru, layer->hidden);
+            layer->gru_kernels->reset(layer->gru, layer->hidden);
         } else {
             const size_t units = (size_t)layer->params->hidden_size;
             memset(layer->hidden, layer->params->hidden_zero_point, units);
@@ -107,7 +107,8 @@ static inline int el_net_layers(const el_net_lstm *layer, const el_net_lstm *end
             status |= (int)el_lstm_s8_step(layer->params, x_t, layer->hidden, layer->cell, scratch);
         } else {
             int8_t *requantized = layer->output != layer->hidden ? layer->output : 0;
-            status |= (int)el_gru_s8_step(layer->gru, x_t, layer->hidden, requantized, scratch);
+            status |= (int)layer->gru_kernels->step(layer->gru, x_t, layer->hidden, requantized,
+                                                    scratch);
         }
         x_t = layer->output;
     } while (++layer != end);

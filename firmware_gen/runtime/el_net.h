@@ -32,6 +32,21 @@ extern "C" {
 #define EL_NET_SEQUENCE_FULL (-2)     /**< a sequence model got more than timesteps steps */
 
 /**
+ * The GRU / SimpleRNN kernels (el_gru_s8.h), reached through the layer table so that an image
+ * whose models have no such layer links none of their code (the build drops unreferenced
+ * sections).
+ */
+typedef struct {
+    int32_t (*buffer_size)(const el_gru_s8_params *params);
+    void (*reset)(const el_gru_s8_params *params, int8_t *hidden);
+    el_status (*step)(const el_gru_s8_params *params, const int8_t *input, int8_t *hidden,
+                      int8_t *output, int32_t *scratch);
+} el_net_gru_kernels;
+
+/** el_gru_s8's kernels (el_net_gru.c): what a table's GRU / SimpleRNN rows point to. */
+extern const el_net_gru_kernels el_net_gru_s8;
+
+/**
  * One recurrent layer: an LSTM (gru == 0) or a GRU / SimpleRNN (edge-lstm's own cells), its
  * constants (flash) and its state (RAM).
  */
@@ -40,6 +55,7 @@ typedef struct {
     int8_t *hidden;                  /**< h, hidden_size values */
     int16_t *cell;                   /**< c of an LSTM, hidden_size values; 0 otherwise */
     const el_gru_s8_params *gru;     /**< a GRU / SimpleRNN's constants, or 0 for an LSTM */
+    const el_net_gru_kernels *gru_kernels; /**< &el_net_gru_s8 for a GRU / SimpleRNN, or 0 */
     int8_t *output;                  /**< what the next layer or the head reads: hidden, or
                                           a GRU's own buffer when its output is requantized */
 } el_net_lstm;
