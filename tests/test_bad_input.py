@@ -24,6 +24,8 @@ import pytest
 from model_zoo import tflite_path
 from toolchain import require
 
+from edge_lstm.cli import COMMANDS as CLI_COMMANDS
+
 BLOCK_TENSORFLOW = """
 import importlib.abc, sys
 class _NoTensorFlow(importlib.abc.MetaPathFinder):
@@ -159,12 +161,10 @@ CASES = [
     case("demo-dataset", "demo --dataset nosuch", 2, r"unknown dataset 'nosuch'"),
     case("demo-work", "demo --work afile", 2, r"--work afile exists and is not a folder"),
     case("demo-hidden", "demo --hidden 0", 2, USAGE),
+    case("ports-option", "ports --nosuch", 2, USAGE),
 ]  # fmt: skip
 
-COMMANDS = {
-    "train", "quantize", "inspect", "reference", "export", "boards", "build", "flash",
-    "validate", "run", "demo",
-}  # fmt: skip
+COMMANDS = set(CLI_COMMANDS)  # every command the CLI has
 
 
 def make_inputs(folder: Path) -> Path:
