@@ -930,8 +930,12 @@ def main(argv: list[str] | None = None) -> int:
         "failures": failures,
         "does_not_fit": too_big,
         "targets": check_targets(rows),
+        # Counts repeat exactly across sessions. Within one session the INFER and BENCH
+        # measurements of the same inference may differ by one instruction: the counter ticks
+        # in 1/8 instructions and a difference is rounded to whole instructions, which flips
+        # by one when the two readings' tick phases straddle a half.
         "deterministic": all(r["repeatable"] for r in rows + tflm_rows)
-        and not (args.quick and any(r["within_session_spread"] for r in rows)),
+        and not (args.quick and any(r["within_session_spread"] > 1 for r in rows)),
         "wall_s": round(time.perf_counter() - started, 1),
     }
     if trees:

@@ -254,8 +254,12 @@ def test_a_duplicated_final_chunk_changes_nothing() -> None:
     assert answer.payload[4:] == rerun.payload[4:] == golden[1].tobytes()
     assert answer.seq != rerun.seq
     acks = tap.sent("to_host", MsgType.PUT_ACK)
-    assert device.stats.stale_frames >= 1  # the duplicate's acknowledgement, after the first
-    assert len(acks) >= 3 + 1 + 3 + 1
+    # 3 chunks, then 3 by hand and the repeated one: 7 acknowledgements, plus one for the
+    # duplicate when the device read it whole (on a loaded machine the back-to-back copy can be
+    # lost in the UART, which is as harmless); that extra one comes after the first and is stale
+    duplicate_acked = len(acks) - 7
+    assert duplicate_acked in (0, 1)
+    assert device.stats.stale_frames == duplicate_acked
 
 
 @pytest.mark.parametrize("after", ["first chunk", "last chunk"])

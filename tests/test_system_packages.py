@@ -48,6 +48,8 @@ def required_tools() -> dict[str, list[str]]:
     """{tool: test files} for every require(...) call under tests/."""
     tools: dict[str, list[str]] = {}
     for path in sorted(TESTS.rglob("*.py")):
+        if any(part.startswith(".") for part in path.relative_to(TESTS).parts):
+            continue  # tests/.cache holds the venvs some tests build: not the suite's code
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (
                 isinstance(node, ast.Call)
