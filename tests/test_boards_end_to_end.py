@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from firmware_cache import firmware
 from model_zoo import CONFIGS, inputs_int8, tflite_bytes, tflite_path, tflm_outputs
-from toolchain import require
+from toolchain import emulated_boards, require
 
 from edge_lstm.cli import main
 from edge_lstm.data import load_data
@@ -25,13 +25,7 @@ from targets.registry import get_board
 
 pytestmark = pytest.mark.toolchain
 
-EMULATED = [
-    "qemu-cortex-m0",
-    "qemu-cortex-m3",
-    "qemu-cortex-m4",
-    "qemu-cortex-m7",
-    "qemu-cortex-m55",
-]
+EMULATED = emulated_boards()
 #: The only 32-bit Thumb instructions in Armv6-M; every other one is Armv7-M or later.
 ARMV6M_WIDE = {"bl", "mrs", "msr", "dmb", "dsb", "isb"}
 

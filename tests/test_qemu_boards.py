@@ -8,18 +8,12 @@ from pathlib import Path
 import pytest
 import serial
 from test_boards_helpers import build_echo
-from toolchain import require
+from toolchain import emulated_boards, require
 
 from targets.qemu import QemuBoard
 from targets.registry import get_board
 
-EMULATED = [
-    "qemu-cortex-m0",
-    "qemu-cortex-m3",
-    "qemu-cortex-m4",
-    "qemu-cortex-m7",
-    "qemu-cortex-m55",
-]
+EMULATED = emulated_boards()
 LOOP_INSTRUCTIONS = 2 * 100_000  # the fixture's busy loop: subs + bne, 100 000 times
 
 

@@ -21,3 +21,10 @@ def require(tool: str) -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+def emulated_boards() -> list[str]:
+    """Every board QEMU emulates, from the board files (a new emulated board joins the tests)."""
+    from targets.registry import load_boards
+
+    return sorted(name for name, b in load_boards().items() if b.qemu_machine is not None)
