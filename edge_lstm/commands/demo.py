@@ -8,10 +8,15 @@ from pathlib import Path
 
 import click
 
-from edge_lstm.commands.options import board_option, json_flag, report_option, work_option
+from edge_lstm.commands.options import (
+    board_option,
+    cell_option,
+    json_flag,
+    report_option,
+    work_option,
+)
 from edge_lstm.data import BUILTIN_DATASETS, check_output_folder
 from edge_lstm.errors import EXIT_MISMATCH, BadInputError
-from edge_lstm.train import CELLS
 
 
 @click.command()
@@ -23,13 +28,7 @@ from edge_lstm.train import CELLS
     help="Built-in dataset: digits (classification) or sine (forecast).",
 )
 @click.option("--hidden", default=32, show_default=True, type=click.IntRange(1, 256))
-@click.option(
-    "--cell",
-    type=click.Choice(CELLS),
-    default="lstm",
-    show_default=True,
-    help="The recurrent layer: lstm, gru or rnn (SimpleRNN, edge-lstm's own integer cells).",
-)
+@cell_option
 @click.option("--epochs", default=25, show_default=True, type=click.IntRange(1))
 @work_option("edge-lstm-demo")
 @report_option

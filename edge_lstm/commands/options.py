@@ -10,6 +10,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
+from edge_lstm.train import CELLS
 from targets.errors import UnknownBoardError
 from targets.registry import DEFAULT_BOARD, get_board
 
@@ -28,6 +29,15 @@ def _known_board(ctx: click.Context, param: click.Parameter, value: str) -> str:
         raise
     return value
 
+
+cell_option = click.option(
+    "--cell",
+    type=click.Choice(CELLS),
+    default="lstm",
+    show_default=True,
+    help="The recurrent layer: lstm, gru or rnn (SimpleRNN); gru and rnn run as edge-lstm's "
+    "own integer cells.",
+)
 
 board_option = click.option(
     "--board",

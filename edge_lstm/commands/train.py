@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from edge_lstm.train import ARCHITECTURES, CELLS
+from edge_lstm.commands.options import cell_option
+from edge_lstm.train import ARCHITECTURES
 
 
 @click.command()
@@ -25,14 +26,7 @@ from edge_lstm.train import ARCHITECTURES, CELLS
     help="lstm: LSTM -> Dense; conv-lstm: Conv1D -> MaxPooling1D -> LSTM -> Dense; "
     "bilstm: Bidirectional(LSTM) -> Dense; lstm-pool: LSTM -> GlobalAveragePooling1D -> Dense.",
 )
-@click.option(
-    "--cell",
-    type=click.Choice(CELLS),
-    default="lstm",
-    show_default=True,
-    help="The recurrent layer: lstm, gru or rnn (SimpleRNN); gru and rnn run as edge-lstm's "
-    "own integer cells.",
-)
+@cell_option
 @click.option("--hidden", default=32, show_default=True, type=click.IntRange(1, 512))
 @click.option("--layers", default=1, show_default=True, type=click.IntRange(1, 4))
 @click.option("--epochs", default=30, show_default=True, type=click.IntRange(1))
