@@ -700,6 +700,122 @@ def _emit_gru(e: _Emitted, layer: _Gru) -> int:
     return p.w_x.size + p.w_h.size + 4 * (p.input_bias.size + p.recurrent_bias.size) + 16 * rows
 
 
+def _emit_lstm(e: _Emitted, layer: _Lstm) -> tuple[int, dict[str, Any]]:
+    """An LSTM's weights, biases, params and state (h, c); its flash bytes and its entry of the
+    export's layer list. The streaming table and the whole-sequence graph emit it alike."""
+    n = layer.name
+    w_words = layer.hidden * 4 * (_words(layer.input_size) + _words(layer.hidden))
+    w_words = w_words * layer.weight_bits // 8
+    e.array(
+        "int32_t",
+        f"{n}_weights",
+        layer.weights.tolist(),
+        f"LSTM {layer.input_size} -> {layer.hidden}: per unit, gates i f g o interleaved "
+        "per 4 columns, input part then recurrent part"
+        + (", int16 pairs" if layer.weight_bits == 16 else ""),
+    )
+    e.array(
+        "int32_t",
+        f"{n}_bias",
+        layer.bias.reshape(-1).tolist(),
+        "per unit: input bias - zp_x * row sum for i f g o, then -zp_h * row sum"
+        + (", times 2 (short requantization forms)" if layer.shift_only else ""),
+    )
+    e.params.append(f"/* LSTM {layer.input_size} -> {layer.hidden} */\n")
+    e.params.append(
+        f"EL_NET_STATIC_ASSERT(sizeof({n}_weights) == {w_words}u * 4u, {n}_weights_size);\n"
+    )
+    lw = 4 * (layer.weights.size + layer.bias.size)
+    if layer.shift_only:
+        short = short_rq_fields(layer)
+        e.params.append("/* the short requantization forms' constants */\n")
+        e.struct("el_lstm_short_rq", f"{n}_short_rq", short)
+        e.params.append(
+            f"EL_NET_STATIC_ASSERT(sizeof({n}_short_rq) == {scalar_count(short)}u * 4u, "
+            f"{n}_short_rq_size);\n"
+        )
+        e.flash.append(f"{n}_short_rq")
+        lw += 4 * scalar_count(short)
+    e.struct("el_lstm_s8_params", f"{n}_params", _lstm_fields(layer))
+    e.params.append(
+        f"static int8_t {n}_h[{layer.hidden}];\nstatic int16_t {n}_c[{layer.hidden}];\n\n"
+    )
+    e.state += [f"{n}_h", f"{n}_c"]
+    return lw, (
+        {
+            "op": "lstm",
+            "input": layer.input_size,
+            "hidden": layer.hidden,
+            "flash_bytes": lw,
+            "weight_bits": layer.weight_bits,
+            # short: the fast requantization forms (and, on DSP cores, the units routine);
+            # general: MultiplyByQuantizedMultiplier in C (a left shift or a huge bound)
+            "requantization": "short" if layer.shift_only else "general",
+            "gates_in_range": bool(layer.gates_in_range),
+            "state_bytes": 3 * layer.hidden,
+            "macs_per_step": layer.macs,
+        }
+    )
+
+
+def _emit_fc(e: _Emitted, op: _Fc) -> tuple[int, dict[str, Any]]:
+    """A FULLY_CONNECTED layer's packed weights, biases and params; its flash bytes and its
+    entry of the export's layer list."""
+    n = op.name
+    e.array(
+        "int32_t",
+        f"{n}_weights",
+        op.weights.tolist(),
+        f"FULLY_CONNECTED {op.input_size} -> {op.output_size}: packed rows",
+    )
+    e.array("int32_t", f"{n}_bias", op.bias.tolist(), "bias - zp_x * row sum")
+    e.params.append(f"/* FULLY_CONNECTED {op.input_size} -> {op.output_size} */\n")
+    e.params.append(
+        f"EL_NET_STATIC_ASSERT(sizeof({n}_weights) == "
+        f"{op.output_size * _words(op.input_size)}u * 4u, {n}_weights_size);\n"
+    )
+    rq = initializer([_requant(r) for r in op.rq])
+    e.params.append(f"static const el_requant {n}_rq[{op.output_size}] = {rq};\n")
+    e.flash.append(f"{n}_rq")
+    fields: dict[str, Initializer] = {
+        "input_size": op.input_size,
+        "output_size": op.output_size,
+        "weights": f"{n}_weights",
+        "bias": f"{n}_bias",
+        "rq": f"{n}_rq",
+        "output_zero_point": op.output_zp,
+        "activation_min": op.act_min,
+        "activation_max": op.act_max,
+    }
+    e.struct("el_fully_connected_s8_params", f"{n}_params", fields)
+    e.params.append("\n")
+    fw = 4 * (op.weights.size + op.bias.size) + 4 * scalar_count([_requant(r) for r in op.rq])
+    return fw, (
+        {
+            "op": "fully_connected",
+            "input": op.input_size,
+            "output": op.output_size,
+            "flash_bytes": fw,
+            "macs": op.macs,
+        }
+    )
+
+
+def _emit_softmax(e: _Emitted, op: _Softmax) -> dict[str, Any]:
+    """A SOFTMAX's params; its entry of the export's layer list."""
+    n = op.name
+    e.params.append(f"/* SOFTMAX over {op.size} */\n")
+    fields = {
+        "size": op.size,
+        "input_multiplier": op.multiplier,
+        "input_left_shift": op.left_shift,
+        "diff_min": op.diff_min,
+    }
+    e.struct("el_softmax_s8_params", f"{n}_params", fields)
+    e.params.append("\n")
+    return {"op": "softmax", "size": op.size}
+
+
 def generate(model: Model, out_dir: str | Path, weight_storage: str = "int8") -> NativeExport:
     """Write the model's data into out_dir/model and copy the engine to out_dir/runtime.
 
@@ -754,118 +870,22 @@ def generate(model: Model, out_dir: str | Path, weight_storage: str = "int8") ->
                 }
             )
             continue
-        w_words = layer.hidden * 4 * (_words(layer.input_size) + _words(layer.hidden))
-        w_words = w_words * layer.weight_bits // 8
-        e.array(
-            "int32_t",
-            f"{n}_weights",
-            layer.weights.tolist(),
-            f"LSTM {layer.input_size} -> {layer.hidden}: per unit, gates i f g o interleaved "
-            "per 4 columns, input part then recurrent part"
-            + (", int16 pairs" if layer.weight_bits == 16 else ""),
-        )
-        e.array(
-            "int32_t",
-            f"{n}_bias",
-            layer.bias.reshape(-1).tolist(),
-            "per unit: input bias - zp_x * row sum for i f g o, then -zp_h * row sum"
-            + (", times 2 (short requantization forms)" if layer.shift_only else ""),
-        )
-        e.params.append(f"/* LSTM {layer.input_size} -> {layer.hidden} */\n")
-        e.params.append(
-            f"EL_NET_STATIC_ASSERT(sizeof({n}_weights) == {w_words}u * 4u, {n}_weights_size);\n"
-        )
-        lw = 4 * (layer.weights.size + layer.bias.size)
-        if layer.shift_only:
-            short = short_rq_fields(layer)
-            e.params.append("/* the short requantization forms' constants */\n")
-            e.struct("el_lstm_short_rq", f"{n}_short_rq", short)
-            e.params.append(
-                f"EL_NET_STATIC_ASSERT(sizeof({n}_short_rq) == {scalar_count(short)}u * 4u, "
-                f"{n}_short_rq_size);\n"
-            )
-            e.flash.append(f"{n}_short_rq")
-            lw += 4 * scalar_count(short)
-        e.struct("el_lstm_s8_params", f"{n}_params", _lstm_fields(layer))
-        e.params.append(
-            f"static int8_t {n}_h[{layer.hidden}];\nstatic int16_t {n}_c[{layer.hidden}];\n\n"
-        )
-        e.state += [f"{n}_h", f"{n}_c"]
+        lw, info = _emit_lstm(e, layer)
         weights_bytes += lw
-        layer_info.append(
-            {
-                "op": "lstm",
-                "input": layer.input_size,
-                "hidden": layer.hidden,
-                "flash_bytes": lw,
-                "weight_bits": layer.weight_bits,
-                # short: the fast requantization forms (and, on DSP cores, the units routine);
-                # general: MultiplyByQuantizedMultiplier in C (a left shift or a huge bound)
-                "requantization": "short" if layer.shift_only else "general",
-                "gates_in_range": bool(layer.gates_in_range),
-                "state_bytes": 3 * layer.hidden,
-                "macs_per_step": layer.macs,
-            }
-        )
+        layer_info.append(info)
     ops: list[dict[str, Initializer]] = []
     for op in p.head:
         n = op.name
         if isinstance(op, _Fc):
-            e.array(
-                "int32_t",
-                f"{n}_weights",
-                op.weights.tolist(),
-                f"FULLY_CONNECTED {op.input_size} -> {op.output_size}: packed rows",
-            )
-            e.array("int32_t", f"{n}_bias", op.bias.tolist(), "bias - zp_x * row sum")
-            e.params.append(f"/* FULLY_CONNECTED {op.input_size} -> {op.output_size} */\n")
-            e.params.append(
-                f"EL_NET_STATIC_ASSERT(sizeof({n}_weights) == "
-                f"{op.output_size * _words(op.input_size)}u * 4u, {n}_weights_size);\n"
-            )
-            rq = initializer([_requant(r) for r in op.rq])
-            e.params.append(f"static const el_requant {n}_rq[{op.output_size}] = {rq};\n")
-            e.flash.append(f"{n}_rq")
-            fields: dict[str, Initializer] = {
-                "input_size": op.input_size,
-                "output_size": op.output_size,
-                "weights": f"{n}_weights",
-                "bias": f"{n}_bias",
-                "rq": f"{n}_rq",
-                "output_zero_point": op.output_zp,
-                "activation_min": op.act_min,
-                "activation_max": op.act_max,
-            }
-            e.struct("el_fully_connected_s8_params", f"{n}_params", fields)
-            e.params.append("\n")
-            fw = 4 * (op.weights.size + op.bias.size) + 4 * scalar_count(
-                [_requant(r) for r in op.rq]
-            )
+            fw, info = _emit_fc(e, op)
             weights_bytes += fw
             ops.append(
                 {"kind": "EL_NET_FULLY_CONNECTED", "params": {"fully_connected": f"&{n}_params"}}
             )
-            layer_info.append(
-                {
-                    "op": "fully_connected",
-                    "input": op.input_size,
-                    "output": op.output_size,
-                    "flash_bytes": fw,
-                    "macs": op.macs,
-                }
-            )
+            layer_info.append(info)
         else:
-            e.params.append(f"/* SOFTMAX over {op.size} */\n")
-            fields = {
-                "size": op.size,
-                "input_multiplier": op.multiplier,
-                "input_left_shift": op.left_shift,
-                "diff_min": op.diff_min,
-            }
-            e.struct("el_softmax_s8_params", f"{n}_params", fields)
-            e.params.append("\n")
             ops.append({"kind": "EL_NET_SOFTMAX", "params": {"softmax": f"&{n}_params"}})
-            layer_info.append({"op": "softmax", "size": op.size})
+            layer_info.append(_emit_softmax(e, op))
 
     buffers = [f"/* shared scratch: the largest kernel buffer ({scratch_words} words) */\n"]
     buffers.append(f"static int32_t el_scratch[{scratch_words}];\n")
