@@ -14,14 +14,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from targets import uf2
 from targets.errors import MissingToolError, TargetError
 from targets.manifest import find_manifest
 from targets.qemu import QemuBoard, qemu_command
 from targets.registry import DEFAULT_BOARD, Board, get_board
 
 TOOLS = ("qemu", "host", "pyocd", "openocd", "uf2", "bossac")
-UF2_MOUNT_ROOTS = (Path("/media"), Path("/run/media"), Path("/mnt"))
-UF2_DRIVE_NAME = "RPI-RP2"
+#: The tools that reach the board through a debug probe, and so take --probe UID.
+PROBE_TOOLS = ("pyocd", "openocd")
+UF2_MOUNT_ROOTS = uf2.MOUNT_ROOTS["Linux"]
+UF2_DRIVE_NAME = "RPI-RP2"  # the RP2040 boot ROM's volume label and INFO_UF2.TXT Board-ID
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,8 @@ class FlashPlan:
     image: Path
     description: str
     command: list[str] = field(default_factory=list)
+    probe: str | None = None  # debug probe unique id (pyocd/openocd), None: the only one
+    drive: Path | None = None  # UF2 boot drive given by the user, None: found at flash time
 
 
 def resolve_board(target: Path, board_name: str | None, force: bool = False) -> Board:
@@ -67,32 +72,61 @@ def _image(target: Path, suffix: str) -> Path:
     return image
 
 
-def find_uf2_drive(roots: Iterable[Path] = UF2_MOUNT_ROOTS) -> Path | None:
-    """A mounted RP2040 boot drive: a folder named RPI-RP2 or holding INFO_UF2.TXT."""
-    for root in roots:
-        if not root.is_dir():
-            continue
-        candidates = [root, *root.glob("*"), *root.glob("*/*")]
-        for folder in candidates:
-            try:
-                if folder.is_dir() and (
-                    folder.name == UF2_DRIVE_NAME or (folder / "INFO_UF2.TXT").is_file()
-                ):
-                    return folder
-            except OSError:
-                continue
-    return None
+def find_uf2_drive(
+    roots: Iterable[Path] | None = None,
+    *,
+    system: str | None = None,
+    drives: Callable[[], Iterable[Path]] | None = None,
+) -> Path | None:
+    """The one mounted RP2040 boot drive, None when there is none.
+
+    Several RP2040s in BOOTSEL mode at once: TargetError listing them (pick one with --drive).
+    """
+    found = uf2.find_uf2_drives(UF2_DRIVE_NAME, system=system, roots=roots, drives=drives)
+    if len(found) > 1:
+        listed = "\n".join(str(drive) for drive in found)
+        raise TargetError(
+            f"{len(found)} {UF2_DRIVE_NAME} boot drives are mounted; pick one with "
+            f"--drive PATH:\n{listed}"
+        )
+    return found[0] if found else None
+
+
+def check_probe_uid(probe: str) -> str:
+    """A probe unique id as pyocd and openocd take it: one word of printable characters."""
+    if not probe or not probe.isprintable() or any(c.isspace() or c in "\"'{}[]$;" for c in probe):
+        raise TargetError(
+            f"--probe {probe!r}: not a probe unique id (one word, as `edge-lstm ports` or "
+            "`pyocd list` shows it)"
+        )
+    return probe
 
 
 def plan_flash(
-    target: Path, board: Board, tool: str | None = None, port: str | None = None
+    target: Path,
+    board: Board,
+    tool: str | None = None,
+    port: str | None = None,
+    probe: str | None = None,
+    drive: Path | None = None,
 ) -> FlashPlan:
+    """Everything a flash will do, decided without touching a board. ``probe`` picks one debug
+    probe by its unique id (several boards plugged in); ``drive`` names the UF2 boot drive."""
     target = Path(target)
     tool = tool or board.flasher
     if tool not in TOOLS:
         raise TargetError(f"unknown flash tool {tool!r}; one of {', '.join(TOOLS)}")
     if board.emulated != (tool == "qemu") or board.is_host != (tool == "host"):
         raise TargetError(f"{board.name} cannot be flashed with {tool}")
+    if probe is not None:
+        if tool not in PROBE_TOOLS:
+            raise TargetError(
+                f"--probe picks a debug probe for pyocd or openocd; {board.name} is flashed "
+                f"with {tool} (use --tool pyocd or --tool openocd for a probe)"
+            )
+        probe = check_probe_uid(probe)
+    if drive is not None and tool != "uf2":
+        raise TargetError(f"--drive is the UF2 boot drive; {board.name} is flashed with {tool}")
     if tool == "qemu":
         elf = _image(target, ".elf")
         command = qemu_command(elf, board)
@@ -110,12 +144,17 @@ def plan_flash(
         if board.pyocd_target is None:
             raise TargetError(f"{board.name} has no flash.pyocd_target in its board file")
         elf = _image(target, ".elf")
+        command = ["pyocd", "flash", "-t", board.pyocd_target]
+        if probe is not None:
+            command += ["-u", probe]
+        via = "" if probe is None else f" through probe {probe}"
         return FlashPlan(
             board,
             tool,
             elf,
-            f"program {elf} with pyocd (target {board.pyocd_target}) and reset",
-            ["pyocd", "flash", "-t", board.pyocd_target, str(elf)],
+            f"program {elf} with pyocd (target {board.pyocd_target}){via} and reset",
+            [*command, str(elf)],
+            probe=probe,
         )
     if tool == "openocd":
         if board.openocd_config is None:
@@ -124,16 +163,28 @@ def plan_flash(
         command = ["openocd"]
         for cfg in board.openocd_config.split():
             command += ["-f", cfg]
+        if probe is not None:  # after the interface config, before `program` runs init
+            command += ["-c", f"adapter serial {probe}"]
         command += ["-c", f"program {elf} verify reset exit"]
-        return FlashPlan(board, tool, elf, f"program {elf} with openocd", command)
+        via = "" if probe is None else f" through probe {probe}"
+        return FlashPlan(board, tool, elf, f"program {elf} with openocd{via}", command, probe)
     if tool == "uf2":
-        uf2 = _image(target, ".uf2")
+        image = _image(target, ".uf2")
+        if drive is not None:
+            drive = Path(drive)
+            if uf2.drive_info(drive) is None:
+                raise TargetError(
+                    f"--drive {drive}: no {uf2.INFO_FILE} there, so it is not a UF2 boot drive "
+                    "(hold BOOTSEL while plugging in the Pico; `ls` the drive it mounts)"
+                )
+        where = f"the {UF2_DRIVE_NAME} drive" if drive is None else str(drive)
         return FlashPlan(
             board,
             tool,
-            uf2,
-            f"copy {uf2} to the {UF2_DRIVE_NAME} drive (hold BOOTSEL while plugging in)",
-            ["cp", str(uf2), UF2_DRIVE_NAME],
+            image,
+            f"copy {image} to {where} (hold BOOTSEL while plugging in)",
+            ["cp", str(image), str(drive) if drive is not None else UF2_DRIVE_NAME],
+            drive=drive,
         )
     binary = _image(target, ".bin")
     command = [
@@ -170,13 +221,15 @@ def run_flash(
     elif plan.tool == "pyocd":
         _flash_pyocd(plan)
     elif plan.tool == "uf2":
-        drive = find_uf2_drive()
+        drive = plan.drive or find_uf2_drive()
         if drive is None:
             raise MissingToolError(
-                f"no {UF2_DRIVE_NAME} drive found under "
-                f"{', '.join(str(r) for r in UF2_MOUNT_ROOTS)}: hold BOOTSEL "
-                "while plugging in the Pico, then retry"
+                f"no {UF2_DRIVE_NAME} drive (a drive with {uf2.INFO_FILE}) found under "
+                f"{uf2.where_drives_appear()}: hold BOOTSEL while plugging in the Pico, then "
+                "retry (or name the drive with --drive PATH)"
             )
+        # The boot ROM takes the blocks as they are written and reboots after the last one;
+        # the copy is not staged under another name, which the drive would not show back.
         shutil.copyfile(plan.image, drive / plan.image.name)
     else:
         _run_tool(plan, port)
@@ -201,7 +254,8 @@ def _run_tool(plan: FlashPlan, port: str | None) -> None:
         if exe == "openocd" and (
             "open failed" in text or "No J-Link" in text or "unable to find" in text.lower()
         ):
-            raise MissingToolError("no debug probe found: plug in the board's USB debug port")
+            which = "no debug probe found" if plan.probe is None else f"no probe {plan.probe}"
+            raise MissingToolError(f"{which}: plug in the board's USB debug port")
         raise TargetError(f"{exe} failed (exit {proc.returncode}):\n{text[-2000:]}")
 
 
@@ -214,12 +268,16 @@ def _flash_pyocd(plan: FlashPlan) -> None:
             "pyocd is not installed: pip install pyocd (or use --tool openocd)"
         ) from exc
     session = helpers.ConnectHelper.session_with_chosen_probe(
-        target_override=plan.board.pyocd_target, blocking=False, return_first=True
+        target_override=plan.board.pyocd_target,
+        blocking=False,
+        return_first=plan.probe is None,
+        unique_id=plan.probe,
     )
     if session is None:
+        which = "no debug probe found" if plan.probe is None else f"no probe {plan.probe}"
         raise MissingToolError(
-            "no debug probe found: plug in the board's USB debug port "
-            "(ST-LINK, J-Link or CMSIS-DAP) and check its udev permissions"
+            f"{which}: plug in the board's USB debug port (ST-LINK, J-Link or CMSIS-DAP) and "
+            "check its udev permissions; `edge-lstm ports` lists the probes pyocd sees"
         )
     with session:
         programmer.FileProgrammer(session).program(str(plan.image))

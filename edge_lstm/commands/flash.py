@@ -21,6 +21,19 @@ import click
     default=None,
     help="Debug-probe tool for real boards (default: the board's).",
 )
+@click.option(
+    "--probe",
+    default=None,
+    metavar="UID",
+    help="Debug probe unique id (pyocd -u, openocd `adapter serial`) when several probes are "
+    "plugged in; `edge-lstm ports` lists them.",
+)
+@click.option(
+    "--drive",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="UF2 boot drive to copy to (default: the one mounted drive with INFO_UF2.TXT).",
+)
 @click.option("--port", default=None, help="Bootloader serial port (bossac boards).")
 @click.option("--dry-run", is_flag=True, help="Print what would be done and stop.")
 @click.option(
@@ -32,6 +45,8 @@ def flash(
     target: Path,
     board_name: str | None,
     tool: str | None,
+    probe: str | None,
+    drive: Path | None,
     port: str | None,
     dry_run: bool,
     force: bool,
@@ -47,11 +62,12 @@ def flash(
     Example:
       edge-lstm flash out/firmware --board qemu-cortex-m4
       edge-lstm flash out/firmware --board nucleo-f446re --dry-run
+      edge-lstm flash out/firmware --board nucleo-f446re --probe 066DFF535154887767012415
     """
     from targets.flash import plan_flash, resolve_board, run_flash
 
     board = resolve_board(target, board_name, force=force)
-    plan = plan_flash(target, board, tool=tool, port=port)
+    plan = plan_flash(target, board, tool=tool, port=port, probe=probe, drive=drive)
     if dry_run:
         click.echo(f"board: {board.name}")
         click.echo(f"would {plan.description}")
