@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from test_gru_integer import random_quantized
 
+from firmware_gen.native import gru_packed_weights, gru_scratch_words
 from quantize.gru_params import GruParams, QuantizedRecurrent, gru_params
 from quantize.gru_reference import recurrent_sequence
 
@@ -41,10 +42,12 @@ def c_layer(k: int, p: GruParams, x: np.ndarray, return_sequences: bool) -> tupl
     n, steps, _ = x.shape
     out_len = steps * p.hidden if return_sequences else p.hidden
     kind = "EL_GRU_KIND_GRU" if p.kind == "gru" else "EL_GRU_KIND_SIMPLE_RNN"
-    scratch_words = 2 * p.hidden + 2 * ((p.hidden + 3) // 4)
+    scratch_words = gru_scratch_words(p.gates, p.input_size, p.hidden)
+    w_x = np.array(gru_packed_weights(p.w_x, p.gates, p.hidden))
+    w_h = np.array(gru_packed_weights(p.w_h, p.gates, p.hidden))
     defs = f"""
-static const int8_t w_x{k}[] = {{{_ints(p.w_x)}}};
-static const int8_t w_h{k}[] = {{{_ints(p.w_h)}}};
+static const int32_t w_x{k}[] = {{{_ints(w_x)}}};
+static const int32_t w_h{k}[] = {{{_ints(w_h)}}};
 static const int32_t input_bias{k}[] = {{{_ints(p.input_bias)}}};
 static const int32_t recurrent_bias{k}[] = {{{_ints(p.recurrent_bias)}}};
 static const el_requant input_rq{k}[] = {{{_rq(p.input_multiplier, p.input_shift)}}};

@@ -1,11 +1,17 @@
 /**
  * @file el_gru_s8.c
- * @brief int8 GRU and SimpleRNN, plain C, bit-exact with quantize/gru_reference.py.
+ * @brief int8 GRU and SimpleRNN, bit-exact with quantize/gru_reference.py.
  *
- * One step follows docs/integer_gru.md: the z and r gates first (their values are needed by
- * every unit's candidate), then r x h for reset_after=0, then per unit the candidate and the
- * update. No intermediate leaves int32: the bounds are in the document's "Overflow" section
- * and are checked when the constants are derived.
+ * One step follows docs/integer_gru.md in two parts. First the matrix products: x and h(t-1)
+ * are widened to int16 pairs and every row's accumulator is computed, four rows per pass over
+ * the inputs (the weights are packed for it, see el_gru_s8.h): on cores with the DSP extension
+ * per column group one LDRD of the inputs, two LDRD of the four rows' weight words, eight
+ * SXTB16 and eight SMLAD for 16 MACs, the accumulators in registers; on Armv7-M without it
+ * SXTB with rotations and MLA; elsewhere portable C. Then per unit the requantizations, the
+ * gates and the update, in C. For reset_after=0 the candidate's recurrent product needs r x h
+ * of every unit, so r comes first and its rows are a second pass. No intermediate leaves
+ * int32: the bounds are in the document's "Overflow" section and are checked when the
+ * constants are derived. The state is written in place, the products having read a copy.
  */
 #include "el_gru_s8.h"
 
@@ -16,11 +22,40 @@
 
 #define EL_Q15_ONE 32768
 
+/* The loops' assembly needs 12 registers of its own: the row passes are kept out of line so
+ * that the compiler never inlines them where fewer are free. */
+#if defined(__GNUC__)
+#define EL_GRU_NOINLINE static __attribute__((noinline))
+#else
+#define EL_GRU_NOINLINE static
+#endif
+
+/* Armv7-M and later without the DSP extension (Cortex-M3, or a DSP core built with
+ * EL_USE_DSP=0): SXTB with a rotation and MLA. Armv6-M and other targets take portable C. */
+#if EL_USE_DSP && defined(__GNUC__)
+#define EL_GRU_DSP_ASM 1
+#define EL_GRU_V7M_ASM 0
+#elif defined(__GNUC__) && defined(__thumb2__)
+#define EL_GRU_DSP_ASM 0
+#define EL_GRU_V7M_ASM 1
+#else
+#define EL_GRU_DSP_ASM 0
+#define EL_GRU_V7M_ASM 0
+#endif
+
+/** Row blocks of a layer's weight matrices: G gates of ceil(H/4) blocks of four rows. */
+static int32_t el_gru_gates(const el_gru_s8_params *params)
+{
+    return params->kind == EL_GRU_KIND_SIMPLE_RNN ? 1 : 3;
+}
+
 int32_t el_gru_s8_buffer_size(const el_gru_s8_params *params)
 {
-    const int32_t h = params->hidden_size;
-    /* z and r as int32, then the new state and r x h as int8, each padded to a word */
-    return (int32_t)sizeof(int32_t) * (2 * h + 2 * ((h + 3) >> 2));
+    const int32_t h_groups = (params->hidden_size + 3) >> 2;
+    const int32_t in_groups = (params->input_size + 3) >> 2;
+    /* the accumulators (2 G H4 words), then x, h and r x h as int16 pairs */
+    const int32_t words = 2 * el_gru_gates(params) * 4 * h_groups + 2 * in_groups + 4 * h_groups;
+    return (int32_t)sizeof(int32_t) * words;
 }
 
 void el_gru_s8_reset(const el_gru_s8_params *params, int8_t *hidden)
@@ -31,26 +66,128 @@ void el_gru_s8_reset(const el_gru_s8_params *params, int8_t *hidden)
     }
 }
 
-/** bias + row . v for one int8 row of n values. */
-static int32_t el_gru_dot(const int8_t *row, const int8_t *v, int32_t n, int32_t bias)
+#if EL_GRU_DSP_ASM
+/* A column group of the four rows (16 MACs): the input pair by a post-indexed LDRD, then per
+ * row one weight word, SXTB16 and SXTB16 ROR #8 into two SMLAD. */
+#define EL_GRU_GROUP_DSP                                                                    \
+    "ldrd   %[x0], %[x1], [%[in]], #8\n\t"                                                  \
+    "ldrd   %[wa], %[wb], [%[w]], #16\n\t"                                                  \
+    "sxtb16 %[t], %[wa]\n\t"                                                                \
+    "smlad  %[a0], %[t], %[x0], %[a0]\n\t"                                                  \
+    "sxtb16 %[wa], %[wa], ror #8\n\t"                                                       \
+    "smlad  %[a0], %[wa], %[x1], %[a0]\n\t"                                                 \
+    "sxtb16 %[t], %[wb]\n\t"                                                                \
+    "smlad  %[a1], %[t], %[x0], %[a1]\n\t"                                                  \
+    "sxtb16 %[wb], %[wb], ror #8\n\t"                                                       \
+    "smlad  %[a1], %[wb], %[x1], %[a1]\n\t"                                                 \
+    "ldrd   %[wa], %[wb], [%[w], #-8]\n\t"                                                  \
+    "sxtb16 %[t], %[wa]\n\t"                                                                \
+    "smlad  %[a2], %[t], %[x0], %[a2]\n\t"                                                  \
+    "sxtb16 %[wa], %[wa], ror #8\n\t"                                                       \
+    "smlad  %[a2], %[wa], %[x1], %[a2]\n\t"                                                 \
+    "sxtb16 %[t], %[wb]\n\t"                                                                \
+    "smlad  %[a3], %[t], %[x0], %[a3]\n\t"                                                  \
+    "sxtb16 %[wb], %[wb], ror #8\n\t"                                                       \
+    "smlad  %[a3], %[wb], %[x1], %[a3]\n\t"
+#endif
+
+#if EL_GRU_V7M_ASM
+/* A column group on Armv7-M: the four int16 inputs by LDRSH, then per row one weight word
+ * unpacked by SXTB, SXTB ROR #8, SXTB ROR #16 and ASR #24 (columns c, c+2, c+1, c+3) into
+ * four MLA. */
+#define EL_GRU_ROW_V7M(a)                                                                   \
+    "ldr    %[wv], [%[w]], #4\n\t"                                                           \
+    "sxtb   %[t], %[wv]\n\t"                                                                 \
+    "mla    %[" a "], %[t], %[x0], %[" a "]\n\t"                                             \
+    "sxtb   %[t], %[wv], ror #8\n\t"                                                         \
+    "mla    %[" a "], %[t], %[x2], %[" a "]\n\t"                                             \
+    "sxtb   %[t], %[wv], ror #16\n\t"                                                        \
+    "mla    %[" a "], %[t], %[x1], %[" a "]\n\t"                                             \
+    "asr    %[wv], %[wv], #24\n\t"                                                           \
+    "mla    %[" a "], %[wv], %[x3], %[" a "]\n\t"
+#define EL_GRU_GROUP_V7M                                                                    \
+    "ldrsh  %[x0], [%[in]], #8\n\t"                                                          \
+    "ldrsh  %[x1], [%[in], #-6]\n\t"                                                         \
+    "ldrsh  %[x2], [%[in], #-4]\n\t"                                                         \
+    "ldrsh  %[x3], [%[in], #-2]\n\t"                                                         \
+    EL_GRU_ROW_V7M("a0") EL_GRU_ROW_V7M("a1") EL_GRU_ROW_V7M("a2") EL_GRU_ROW_V7M("a3")
+#endif
+
+/**
+ * acc[4 b .. 4 b + 3] = the products of block b's four rows with the widened vector in, for
+ * `blocks` consecutive blocks of `groups` column groups each (groups >= 1). Two column groups
+ * per loop pass; an odd count enters at the second.
+ */
+EL_GRU_NOINLINE void el_gru_rows_dot(const int32_t *w, const int32_t *in, int32_t groups,
+                                     int32_t blocks, int32_t *acc)
 {
-    int32_t acc = bias;
-    int32_t k;
-    for (k = 0; k < n; k++) {
-        acc += (int32_t)row[k] * (int32_t)v[k];
+    const int32_t *const end = in + 2 * groups;
+    int32_t b;
+    for (b = 0; b < blocks; b++, acc += 4) {
+        int32_t a0 = 0;
+        int32_t a1 = 0;
+        int32_t a2 = 0;
+        int32_t a3 = 0;
+        const int32_t *v = in;
+#if EL_GRU_DSP_ASM
+        int32_t x0;
+        int32_t x1;
+        int32_t wa;
+        int32_t wb;
+        int32_t t = groups;
+        __asm__("tst    %[t], #1\n\t"
+                "bne    2f\n"
+                "1:\n\t" EL_GRU_GROUP_DSP "2:\n\t" EL_GRU_GROUP_DSP "cmp    %[in], %[end]\n\t"
+                "bne    1b"
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [in] "+r"(v),
+                  [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [wa] "=&r"(wa), [wb] "=&r"(wb),
+                  [t] "+&r"(t)
+                : [end] "r"(end)
+                : "cc", "memory");
+#elif EL_GRU_V7M_ASM
+        int32_t x0;
+        int32_t x1;
+        int32_t x2;
+        int32_t x3;
+        int32_t wv;
+        int32_t t = groups;
+        __asm__("tst    %[t], #1\n\t"
+                "bne    2f\n"
+                "1:\n\t" EL_GRU_GROUP_V7M "2:\n\t" EL_GRU_GROUP_V7M "ldr    %[t], %[end]\n\t"
+                "cmp    %[in], %[t]\n\t"
+                "bne    1b"
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [in] "+r"(v),
+                  [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [x3] "=&r"(x3),
+                  [wv] "=&r"(wv), [t] "+&r"(t)
+                : [end] "m"(end)
+                : "cc", "memory");
+#else
+        while (v != end) {
+            const int32_t x01 = v[0];
+            const int32_t x23 = v[1];
+            v += 2;
+            a0 = el_mac4(a0, w[0], x01, x23);
+            a1 = el_mac4(a1, w[1], x01, x23);
+            a2 = el_mac4(a2, w[2], x01, x23);
+            a3 = el_mac4(a3, w[3], x01, x23);
+            w += 4;
+        }
+#endif
+        acc[0] = a0;
+        acc[1] = a1;
+        acc[2] = a2;
+        acc[3] = a3;
     }
-    return acc;
 }
 
-/** One row's accumulator requantized and saturated to int16. */
-static int32_t el_gru_part(const int8_t *row, const int8_t *v, int32_t n, int32_t bias,
-                           const el_requant *rq)
+/** A row's accumulator plus its bias, requantized and saturated to int16. */
+EL_INLINE int32_t el_gru_part(int32_t acc, int32_t bias, const el_requant *rq)
 {
-    return el_sat16(el_mbqm(el_gru_dot(row, v, n, bias), rq->multiplier, rq->shift));
+    return el_sat16(el_mbqm(acc + bias, rq->multiplier, rq->shift));
 }
 
 /** Q3.12 tanh: TFLite Micro's input scaling by 3, no shift. */
-static int32_t el_gru_tanh(int32_t x)
+EL_INLINE int32_t el_gru_tanh(int32_t x)
 {
     return el_tanh_s16_in32(x, 3, 0, 0);
 }
@@ -61,75 +198,85 @@ el_status el_gru_s8_step(const el_gru_s8_params *params, const int8_t *input, in
     const int32_t in_n = params->input_size;
     const int32_t h_n = params->hidden_size;
     const int32_t zp = params->hidden_zero_point;
-    int32_t *const z = scratch;
-    int32_t *const r = scratch + h_n;
-    int8_t *const new_h = (int8_t *)(scratch + 2 * h_n);
-    int8_t *const rh = new_h + 4 * ((h_n + 3) >> 2);
+    const int32_t in_groups = (in_n + 3) >> 2;
+    const int32_t h_groups = (h_n + 3) >> 2;
+    const int32_t h4 = 4 * h_groups;
+    const int32_t gates = el_gru_gates(params);
+    int32_t *const acc_x = scratch;
+    int32_t *const acc_h = acc_x + gates * h4;
+    int32_t *const x_wide = acc_h + gates * h4;
+    int32_t *const h_wide = x_wide + 2 * in_groups;
+    int32_t *const rh_wide = h_wide + 2 * h_groups;
+    const int32_t *const ib = params->input_bias;
+    const int32_t *const rb = params->recurrent_bias;
+    const el_requant *const irq = params->input_rq;
+    const el_requant *const rrq = params->recurrent_rq;
     int32_t j;
 
-    if (in_n <= 0 || h_n <= 0) {
+    if (in_n <= 0 || h_n <= 0 ||
+        (params->kind != EL_GRU_KIND_GRU && params->kind != EL_GRU_KIND_SIMPLE_RNN)) {
         return EL_STATUS_ARG_ERROR;
     }
+    el_widen_s8(input, in_n, x_wide);
+    el_widen_s8(hidden, h_n, h_wide);
+    el_gru_rows_dot(params->w_x, x_wide, in_groups, gates * h_groups, acc_x);
+
     if (params->kind == EL_GRU_KIND_SIMPLE_RNN) {
+        el_gru_rows_dot(params->w_h, h_wide, h_groups, h_groups, acc_h);
         for (j = 0; j < h_n; j++) {
-            const int32_t gx = el_gru_part(params->w_x + j * in_n, input, in_n,
-                                           params->input_bias[j], &params->input_rq[j]);
-            const int32_t gh = el_gru_part(params->w_h + j * h_n, hidden, h_n,
-                                           params->recurrent_bias[j], &params->recurrent_rq[j]);
+            const int32_t gx = el_gru_part(acc_x[j], ib[j], &irq[j]);
+            const int32_t gh = el_gru_part(acc_h[j], rb[j], &rrq[j]);
             const int32_t t = el_gru_tanh(el_sat16(gx + gh));
             const int32_t v = el_mbqm(t, params->hidden_rq.multiplier, params->hidden_rq.shift);
-            new_h[j] = (int8_t)el_sat8(v + zp);
-        }
-    } else if (params->kind == EL_GRU_KIND_GRU) {
-        /* z rows 0..H-1, r rows H..2H-1: sigmoid of the saturated sum of the two parts */
-        for (j = 0; j < 2 * h_n; j++) {
-            const int32_t gx = el_gru_part(params->w_x + j * in_n, input, in_n,
-                                           params->input_bias[j], &params->input_rq[j]);
-            const int32_t gh = el_gru_part(params->w_h + j * h_n, hidden, h_n,
-                                           params->recurrent_bias[j], &params->recurrent_rq[j]);
-            const int32_t g = el_sigmoid_s16_in32(el_sat16(gx + gh));
-            if (j < h_n) {
-                z[j] = g;
-            } else {
-                r[j - h_n] = g;
-            }
-        }
-        if (!params->reset_after) {
-            /* r x h in h's own quantization: |r (h - zp)| < |h - zp|, never saturates */
-            for (j = 0; j < h_n; j++) {
-                rh[j] = (int8_t)el_sat8(el_rdbp(r[j] * ((int32_t)hidden[j] - zp), 15) + zp);
-            }
-        }
-        for (j = 0; j < h_n; j++) {
-            const int32_t row = 2 * h_n + j;
-            const int32_t gx = el_gru_part(params->w_x + row * in_n, input, in_n,
-                                           params->input_bias[row], &params->input_rq[row]);
-            const int32_t d = (int32_t)hidden[j] - zp;
-            int32_t pre;
-            int32_t n;
-            int32_t acc;
-            if (params->reset_after) {
-                const int32_t ghn =
-                    el_gru_part(params->w_h + row * h_n, hidden, h_n, params->recurrent_bias[row],
-                                &params->recurrent_rq[row]);
-                pre = el_sat16(gx + el_rdbp(r[j] * ghn, params->candidate_shift));
-            } else {
-                const int32_t ghn =
-                    el_gru_part(params->w_h + row * h_n, rh, h_n, params->recurrent_bias[row],
-                                &params->recurrent_rq[row]);
-                pre = el_sat16(gx + ghn);
-            }
-            n = el_gru_tanh(pre);
-            /* h' = z h + (1 - z) n in units of s_h 2^-15, one rounding shift to int8 */
-            acc = z[j] * d + el_mbqm((EL_Q15_ONE - z[j]) * n, params->hidden_rq.multiplier,
-                                     params->hidden_rq.shift);
-            new_h[j] = (int8_t)el_sat8(el_rdbp(acc, 15) + zp);
+            hidden[j] = (int8_t)el_sat8(v + zp);
         }
     } else {
-        return EL_STATUS_ARG_ERROR;
-    }
-    for (j = 0; j < h_n; j++) {
-        hidden[j] = new_h[j];
+        if (params->reset_after) {
+            el_gru_rows_dot(params->w_h, h_wide, h_groups, 3 * h_groups, acc_h);
+        } else {
+            /* z and r rows from h(t-1); then r x h in h's own quantization (|r (h - zp)| <
+             * |h - zp|, never saturates), widened, for the candidate rows */
+            el_gru_rows_dot(params->w_h, h_wide, h_groups, 2 * h_groups, acc_h);
+            for (j = 0; j < h4; j += 2) {
+                int32_t rh[2] = {0, 0};
+                int32_t k;
+                for (k = 0; k < 2 && j + k < h_n; k++) {
+                    const int32_t row = h_n + j + k;
+                    const int32_t r = el_sigmoid_s16_in32(
+                        el_sat16(el_gru_part(acc_x[h4 + j + k], ib[row], &irq[row]) +
+                                 el_gru_part(acc_h[h4 + j + k], rb[row], &rrq[row])));
+                    rh[k] = el_sat8(el_rdbp(r * ((int32_t)hidden[j + k] - zp), 15) + zp);
+                }
+                rh_wide[j >> 1] = el_pack_s16x2(rh[0], rh[1]);
+            }
+            el_gru_rows_dot(params->w_h + 2 * h_groups * 4 * h_groups, rh_wide, h_groups,
+                            h_groups, acc_h + 2 * h4);
+        }
+        for (j = 0; j < h_n; j++) {
+            const int32_t zr = j;
+            const int32_t rr = h_n + j;
+            const int32_t nr = 2 * h_n + j;
+            const int32_t z =
+                el_sigmoid_s16_in32(el_sat16(el_gru_part(acc_x[j], ib[zr], &irq[zr]) +
+                                             el_gru_part(acc_h[j], rb[zr], &rrq[zr])));
+            const int32_t gx = el_gru_part(acc_x[2 * h4 + j], ib[nr], &irq[nr]);
+            const int32_t ghn = el_gru_part(acc_h[2 * h4 + j], rb[nr], &rrq[nr]);
+            const int32_t d = (int32_t)hidden[j] - zp;
+            int32_t pre;
+            int32_t acc;
+            if (params->reset_after) {
+                const int32_t r =
+                    el_sigmoid_s16_in32(el_sat16(el_gru_part(acc_x[h4 + j], ib[rr], &irq[rr]) +
+                                                 el_gru_part(acc_h[h4 + j], rb[rr], &rrq[rr])));
+                pre = el_sat16(gx + el_rdbp(r * ghn, params->candidate_shift));
+            } else {
+                pre = el_sat16(gx + ghn);
+            }
+            /* h' = z h + (1 - z) n in units of s_h 2^-15, one rounding shift to int8 */
+            acc = z * d + el_mbqm((EL_Q15_ONE - z) * el_gru_tanh(pre),
+                                  params->hidden_rq.multiplier, params->hidden_rq.shift);
+            hidden[j] = (int8_t)el_sat8(el_rdbp(acc, 15) + zp);
+        }
     }
     if (output != NULL) {
         if (params->output_rq.multiplier == 0) {

@@ -25,15 +25,23 @@ extern "C" {
 
 /**
  * One GRU or SimpleRNN layer. G = 3 row blocks (z, r, n) for a GRU, 1 for a SimpleRNN; each
- * block has H rows. Matrices are row-major int8, one row per output unit.
+ * block has H rows, padded with zero rows to H4 = 4 ceil(H / 4).
+ *
+ * The weights are stored packed for the dual 16-bit MACs (the generator packs them,
+ * firmware_gen/native.py gru_packed_weights()): the rows of each gate block, four at a time,
+ * and within four rows the columns four at a time (a column group, padded with zeros), one
+ * 32-bit word per row holding its int8 weights of columns c, c+2, c+1, c+3 in bytes 0..3.
+ * So SXTB16 of a word gives the int16 pair (w[c], w[c+1]) and SXTB16 ROR #8 gives (w[c+2],
+ * w[c+3]), to be multiplied with the input widened to int16 pairs in their natural order; and
+ * one load of a column group's inputs feeds the four rows.
  */
 typedef struct {
     int32_t kind;                     /**< EL_GRU_KIND_GRU or EL_GRU_KIND_SIMPLE_RNN */
     int32_t reset_after;              /**< GRU: 1 for Keras reset_after=True, else 0 */
     int32_t input_size;               /**< I: features of x */
     int32_t hidden_size;              /**< H: units */
-    const int8_t *w_x;                /**< [G*H][I] input weights */
-    const int8_t *w_h;                /**< [G*H][H] recurrent weights */
+    const int32_t *w_x;               /**< G*H4/4 blocks x ceil(I/4) groups x 4 rows, packed */
+    const int32_t *w_h;               /**< G*H4/4 blocks x ceil(H/4) groups x 4 rows, packed */
     const int32_t *input_bias;        /**< [G*H] bias - zp_x * row sums of w_x */
     const int32_t *recurrent_bias;    /**< [G*H] recurrent bias - zp_h * row sums of w_h */
     const el_requant *input_rq;       /**< [G*H] input accumulator -> Q3.12 */
@@ -47,8 +55,9 @@ typedef struct {
 } el_gru_s8_params;
 
 /**
- * @brief Scratch bytes for el_gru_s8_step() and el_gru_s8(): z and r (int32 each) and two
- *        int8 vectors of H (the new state, r x h).
+ * @brief Scratch bytes for el_gru_s8_step() and el_gru_s8(): the input and recurrent
+ *        accumulators of every row (int32, G*H4 each), and x, h and r x h widened to int16
+ *        pairs (ceil(I/4), ceil(H/4) and ceil(H/4) column groups of two words).
  * @param[in] params  layer constants
  * @return bytes
  */
