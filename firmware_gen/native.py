@@ -183,6 +183,28 @@ class _Lstm:
         return 4 * self.hidden * 4 * ((self.input_size + 3) // 4 + (self.hidden + 3) // 4)
 
 
+def gru_scratch_words(gates: int, input_size: int, hidden: int) -> int:
+    """el_gru_s8_buffer_size() in words: every row's two accumulators (rows padded to a
+    multiple of 4 per gate), then x, h and r x h widened to int16 pairs."""
+    h_groups, in_groups = (hidden + 3) // 4, (input_size + 3) // 4
+    return 2 * gates * 4 * h_groups + 2 * in_groups + 4 * h_groups
+
+
+def gru_packed_weights(w: np.ndarray, gates: int, hidden: int) -> list[int]:
+    """A GRU / SimpleRNN matrix ([gates * hidden][columns] int8) as el_gru_s8 reads it: each
+    gate's rows padded to a multiple of 4, then per block of four rows and per group of four
+    columns (zero-padded) one word per row with the weights of columns c, c+2, c+1, c+3, so
+    that one load of a group's inputs feeds four rows and SXTB16 / SXTB16 ROR #8 give the
+    int16 pairs of columns (c, c+1) and (c+2, c+3)."""
+    cols = w.shape[1]
+    h4, c4 = 4 * ((hidden + 3) // 4), 4 * ((cols + 3) // 4)
+    padded = np.zeros((gates, h4, c4), np.int8)
+    padded[:, :hidden, :cols] = np.asarray(w, np.int8).reshape(gates, hidden, cols)
+    blocks = padded.reshape(gates * h4 // 4, 4, c4 // 4, 4)[..., [0, 2, 1, 3]]
+    words = np.ascontiguousarray(blocks.transpose(0, 2, 1, 3)).view("<i4")
+    return [int(v) for v in words.reshape(-1)]
+
+
 @dataclass
 class _Gru:
     """A GRU or SimpleRNN (edge-lstm's EL_GRU / EL_SIMPLE_RNN ops), constants from gru_params."""
@@ -204,8 +226,7 @@ class _Gru:
 
     @property
     def scratch_words(self) -> int:
-        # el_gru_s8_buffer_size(): z and r as int32, two int8 vectors of H
-        return 2 * self.hidden + 2 * ((self.hidden + 3) // 4)
+        return gru_scratch_words(self.params.gates, self.input_size, self.hidden)
 
     @property
     def state_bytes(self) -> int:
@@ -662,8 +683,10 @@ def _emit_gru(e: _Emitted, layer: _Gru) -> int:
     """A GRU / SimpleRNN's arrays, params and state; returns its flash bytes."""
     n, p = layer.name, layer.params
     kind = "GRU" if p.kind == "gru" else "SimpleRNN"
-    e.array("int8_t", f"{n}_w_x", p.w_x.reshape(-1).tolist(), f"{kind} input weights [G*H][I]")
-    e.array("int8_t", f"{n}_w_h", p.w_h.reshape(-1).tolist(), f"{kind} recurrent weights [G*H][H]")
+    w_x = gru_packed_weights(p.w_x, p.gates, p.hidden)
+    w_h = gru_packed_weights(p.w_h, p.gates, p.hidden)
+    e.array("int32_t", f"{n}_w_x", w_x, f"{kind} input weights, packed (el_gru_s8.h)")
+    e.array("int32_t", f"{n}_w_h", w_h, f"{kind} recurrent weights, packed (el_gru_s8.h)")
     e.array("int32_t", f"{n}_input_bias", p.input_bias.tolist(), "b_x - zp_x * row sums")
     e.array("int32_t", f"{n}_recurrent_bias", p.recurrent_bias.tolist(), "b_h - zp_h * row sums")
     rows = p.gates * p.hidden
@@ -697,7 +720,7 @@ def _emit_gru(e: _Emitted, layer: _Gru) -> int:
         e.params.append(f"static int8_t {n}_out[{p.hidden}];\n")
         e.state.append(f"{n}_out")
     e.params.append("\n")
-    return p.w_x.size + p.w_h.size + 4 * (p.input_bias.size + p.recurrent_bias.size) + 16 * rows
+    return 4 * (len(w_x) + len(w_h) + p.input_bias.size + p.recurrent_bias.size) + 16 * rows
 
 
 def _emit_lstm(e: _Emitted, layer: _Lstm) -> tuple[int, dict[str, Any]]:
