@@ -59,14 +59,20 @@ class BenchModel:
     layers: int
     outputs: int = 8
     seed: int = 0
+    cell: str = "lstm"  # "gru" or "rnn" (SimpleRNN): edge-lstm's own integer cells
 
     @property
     def name(self) -> str:
+        if self.cell != "lstm":
+            return f"{self.cell}-h{self.hidden}-t{self.timesteps}-f{self.features}"
         return f"h{self.hidden}-t{self.timesteps}-f{self.features}-l{self.layers}"
 
     @property
     def key(self) -> str:
-        text = json.dumps(asdict(self), sort_keys=True)
+        fields = asdict(self)
+        if self.cell == "lstm":
+            del fields["cell"]  # the LSTM models keep their cached conversions
+        text = json.dumps(fields, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
@@ -79,6 +85,14 @@ def grid() -> list[BenchModel]:
 
 
 QUICK_MODEL = BenchModel(hidden=32, timesteps=32, features=6, layers=1)
+
+
+def recurrent_models() -> list[BenchModel]:
+    """Not in the grid, chosen by --models: one-layer GRU and SimpleRNN at hidden 16/32/64
+    (T 32, 6 features), and the one-layer LSTMs of the same sizes to compare with."""
+    return [
+        BenchModel(h, 32, 6, 1, cell=cell) for cell in ("gru", "rnn", "lstm") for h in (16, 32, 64)
+    ]
 
 
 @dataclass(frozen=True)
@@ -180,8 +194,10 @@ def build_keras(model: BenchModel) -> Any:
 
     tf_keras.utils.set_random_seed(model.seed)
     layers: list[Any] = [tf_keras.Input(shape=(model.timesteps, model.features), batch_size=1)]
+    cell = {"lstm": "LSTM", "gru": "GRU", "rnn": "SimpleRNN"}[model.cell]
     for i in range(model.layers):
-        layers.append(tf_keras.layers.LSTM(model.hidden, return_sequences=i < model.layers - 1))
+        layer = getattr(tf_keras.layers, cell)
+        layers.append(layer(model.hidden, return_sequences=i < model.layers - 1))
     layers.append(tf_keras.layers.Dense(model.outputs, activation="softmax"))
     return tf_keras.Sequential(layers)
 
@@ -201,11 +217,16 @@ def converted(model: BenchModel) -> tuple[Path, float, bool]:
     calib = rng.standard_normal((64, model.timesteps, model.features)).astype(np.float32)
     keras_model = build_keras(model)
     start = time.perf_counter()
-    result = convert_keras(keras_model, calib)
+    if model.cell == "lstm":
+        tflite = convert_keras(keras_model, calib).tflite
+    else:
+        from quantize.custom_recurrent import convert_with_custom_recurrent
+
+        tflite = convert_with_custom_recurrent(keras_model, calib)
     seconds = time.perf_counter() - start
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_bytes(result.tflite)
+    tmp.write_bytes(tflite)
     os.replace(tmp, path)
     meta.write_text(json.dumps({"convert_s": seconds}) + "\n")
     return path, seconds, True
@@ -827,7 +848,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         models = grid()
         if args.models:
-            models = [m for m in models if m.name in set(args.models)]
+            models = [m for m in models + recurrent_models() if m.name in set(args.models)]
         chosen = variants(args.boards, tuple(args.weights))
         repeats, link_samples = args.repeats, LINK_SAMPLES
     name = args.name or ("quick" if args.quick else "grid")
