@@ -59,6 +59,9 @@ def run_pipeline(
     echo: Callable[[str], None] = print,
     progress: bool = True,
     stages: Stages | None = None,
+    ports: list[str] | None = None,
+    baud: int | None = None,
+    probe: str | None = None,
 ) -> RunResult:
     from edge_lstm.export import export_project
     from edge_lstm.metrics import dequantize
@@ -93,9 +96,18 @@ def run_pipeline(
     with stages.stage("build"):
         built = build_project(exported.out_dir, board)
     with stages.stage(f"boot {board.name} and validate {len(test)} samples over serial"):
-        with open_ports(board.name, [], built.elf) as ports:
+        if not (board.emulated or board.is_host):  # a real board: flash it first
+            from targets.flash import plan_flash, run_flash
+
+            run_flash(plan_flash(exported.out_dir, board, probe=probe))
+        with open_ports(board.name, list(ports or []), built.elf) as urls:
             report, device_outputs = validate(
-                model_path, test, ports, float_outputs=y_float, progress=progress
+                model_path,
+                test,
+                urls,
+                float_outputs=y_float,
+                progress=progress,
+                baud=baud or board.uart.baud,
             )
     doc = report.to_json()
     x_int8 = model_input(test.x, ir.input)

@@ -8,6 +8,8 @@ pyserial ``ListPortInfo`` objects built here, handed to the code in place of
 from __future__ import annotations
 
 import json
+import os
+import termios
 from pathlib import Path
 
 import numpy as np
@@ -93,7 +95,7 @@ def test_ports_lists_every_port_with_its_boards(monkeypatch: pytest.MonkeyPatch)
     assert listed[0].boards == ("nucleo-f446re", "nucleo-l476rg")
     result = CliRunner().invoke(ports_command, ["--json"])
     assert result.exit_code == 0, result.output
-    doc = json.loads(result.output)
+    doc = json.loads(result.output)["serial_ports"]
     assert doc[0] == {
         "device": "/dev/ttyACM0",
         "usb_id": "0483:374B",
@@ -129,3 +131,128 @@ def test_validate_cli_without_a_board_port_exits_3(
     result = CliRunner().invoke(main, ["validate", *args, "--data", str(tmp_path / "x.npz")])
     assert result.exit_code == EXIT_MISSING_TOOL, result.output
     assert "0483:374B" in result.output and "/dev/ttyUSB0" in result.output
+
+
+# --- run: the same detection, before anything slow ----------------------------------------
+
+
+def _run(tmp_path: Path, *extra: str) -> object:
+    from edge_lstm.cli import main
+
+    # --calib names no file: a run that gets past port detection stops at loading it (exit 2),
+    # before quantizing, so these tests need no TensorFlow work.
+    args = ["run", str(tmp_path / "m.keras"), "--calib", str(tmp_path / "none.npz")]
+    args += ["--test", str(tmp_path / "none.npz"), "--work", str(tmp_path / "work"), *extra]
+    return CliRunner().invoke(main, args)
+
+
+def test_run_without_p_finds_the_board_port_or_says_what_is_connected(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("EDGE_LSTM_PORT", raising=False)
+    monkeypatch.setattr(list_ports, "comports", lambda: [FTDI, BUILTIN])
+    none = _run(tmp_path, "--board", "nucleo-f446re")
+    assert none.exit_code == EXIT_MISSING_TOOL, none.output
+    assert "0483:374B" in none.output and "/dev/ttyUSB0 (0403:6001" in none.output
+    assert not (tmp_path / "work" / "model.tflite").exists()
+
+    monkeypatch.setattr(list_ports, "comports", lambda: [STLINK, STLINK_V3, FTDI])
+    several = _run(tmp_path, "--board", "nucleo-f446re")
+    assert several.exit_code == EXIT_BAD_INPUT, several.output
+    assert "pick one with -p PORT" in several.output and "/dev/ttyACM1 (0483:374E" in several.output
+
+    monkeypatch.setattr(list_ports, "comports", lambda: [FTDI, JLINK])
+    one = _run(tmp_path, "--board", "nrf52840dk")
+    assert "serial port: /dev/ttyACM2" in one.output
+    assert one.exit_code == EXIT_BAD_INPUT and "none.npz" in one.output  # then the calib file
+
+    given = _run(tmp_path, "--board", "nrf52840dk", "-p", "/dev/ttyUSB5", "-b", "921600")
+    assert "serial port:" not in given.output  # -p: nothing detected
+    assert given.exit_code == EXIT_BAD_INPUT and "none.npz" in given.output
+
+
+def test_run_refuses_a_probe_where_none_applies(tmp_path: Path) -> None:
+    emulated = _run(tmp_path, "--board", "qemu-cortex-m4", "--probe", "066DFF")
+    assert emulated.exit_code == EXIT_BAD_INPUT and "has none" in emulated.output
+    malformed = _run(tmp_path, "--board", "nucleo-f446re", "-p", "x", "--probe", "a b")
+    assert malformed.exit_code == EXIT_BAD_INPUT and "not a probe unique id" in malformed.output
+
+
+# --- debug probes in `edge-lstm ports` --------------------------------------------------------
+
+
+class _Probe:
+    """What pyOCD's DebugProbe exposes to the listing (no probe is attached to these machines,
+    and pyOCD is an optional extra: the listing and its JSON are what is under test)."""
+
+    def __init__(self, unique_id: str, description: str) -> None:
+        self.unique_id, self.description = unique_id, description
+        self.vendor_name, self.product_name = "STMicroelectronics", "STM32 STLink"
+
+
+def test_ports_lists_debug_probes_when_pyocd_is_there(monkeypatch: pytest.MonkeyPatch) -> None:
+    from edge_lstm.harness import ports as ports_module
+
+    monkeypatch.setattr(list_ports, "comports", lambda: [STLINK])
+    probes = [_Probe("0670FF", "NUCLEO-L476RG"), _Probe("066DFF", "NUCLEO-F446RE")]
+    monkeypatch.setattr(ports_module, "_pyocd_probes", lambda: probes)
+    doc = json.loads(CliRunner().invoke(ports_command, ["--json"]).output)
+    assert [p["unique_id"] for p in doc["debug_probes"]] == ["066DFF", "0670FF"]
+    assert doc["debug_probes"][0] == {
+        "unique_id": "066DFF",
+        "description": "NUCLEO-F446RE",
+        "vendor": "STMicroelectronics",
+        "product": "STM32 STLink",
+    }
+    text = CliRunner().invoke(ports_command, []).output
+    assert "066DFF (NUCLEO-F446RE)" in text
+    monkeypatch.setattr(ports_module, "_pyocd_probes", lambda: None)  # pyOCD not installed
+    doc = json.loads(CliRunner().invoke(ports_command, ["--json"]).output)
+    assert doc["debug_probes"] is None and len(doc["serial_ports"]) == 1
+    assert "edge-lstm[flash]" in CliRunner().invoke(ports_command, []).output
+
+
+def test_pyocd_probe_listing_without_a_probe() -> None:
+    """With pyOCD installed and no probe attached, the real listing is empty (not None)."""
+    pytest.importorskip("pyocd")
+    from edge_lstm.harness.ports import debug_probes
+
+    assert debug_probes() == []
+
+
+# --- --baud reaches pyserial ------------------------------------------------------------------
+
+
+@pytest.mark.toolchain
+def test_baud_reaches_the_serial_port(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """validate -b 57600 on QEMU's pseudo-terminal: the tty driver holds 57600 afterwards (a pty
+    keeps the speed it was set to); without -b it holds the board file's 115200."""
+    from firmware_cache import firmware
+    from model_zoo import CONFIGS, inputs_int8
+    from toolchain import require
+
+    from edge_lstm.cli import main
+    from targets.qemu import QemuBoard
+
+    require("arm-none-eabi-gcc")
+    require("qemu-system-arm")
+    monkeypatch.delenv("EDGE_LSTM_PORT", raising=False)
+    np.savez(tmp_path / "x.npz", x=inputs_int8(CONFIGS["tiny"], 3))
+    board = get_board("qemu-cortex-m4")
+    assert board.uart.baud == 115200
+    with QemuBoard(firmware("tiny"), board) as qemu:
+        fd = os.open(qemu.port, os.O_RDWR | os.O_NOCTTY)
+        try:
+            speeds = []
+            for extra in (["-b", "57600"], []):
+                attrs = termios.tcgetattr(fd)
+                attrs[4] = attrs[5] = termios.B9600  # something neither run would set
+                termios.tcsetattr(fd, termios.TCSANOW, attrs)
+                args = ["validate", "-p", qemu.port, *extra, "--model", str(tflite_path("tiny"))]
+                result = CliRunner().invoke(main, [*args, "--data", str(tmp_path / "x.npz")])
+                # the exchange went through (bit-exactness is the other validate tests' subject)
+                assert "samples 3," in result.output, result.output
+                speeds.append(termios.tcgetattr(fd)[4:6])
+        finally:
+            os.close(fd)
+    assert speeds == [[termios.B57600] * 2, [termios.B115200] * 2]

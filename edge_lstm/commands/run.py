@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -16,6 +17,7 @@ from edge_lstm.commands.options import (
     weights_option,
     work_option,
 )
+from edge_lstm.commands.validate import baud_option, port_option
 from edge_lstm.data import check_output_folder
 from edge_lstm.errors import EXIT_MISMATCH
 
@@ -31,6 +33,13 @@ from edge_lstm.errors import EXIT_MISMATCH
     help="Test data validated on the board.",
 )
 @board_option
+@port_option
+@baud_option
+@click.option(
+    "--probe",
+    metavar="UID",
+    help="Debug probe unique id to flash a real board through (edge-lstm ports lists them).",
+)
 @click.option(
     "--runtime", type=click.Choice(["native", "tflm"]), default="native", show_default=True
 )
@@ -44,6 +53,9 @@ def run(
     calib_path: Path,
     test_path: Path,
     board: str,
+    ports: tuple[str, ...],
+    baud: int | None,
+    probe: str | None,
     runtime: str,
     weight_storage: str,
     work_dir: Path,
@@ -53,11 +65,15 @@ def run(
 ) -> None:
     """Quantize, export, build, boot and validate a Keras model on a board in one go.
 
-    Emulated and host boards are started here; exit code 1 if any output byte differs.
+    Emulated and host boards are started here; a real board is flashed (pyocd, openocd or
+    UF2; --probe UID picks the probe) and reached on -p PORT, or on the one connected port with
+    its board file's USB id. Exit code 1 if any output byte differs.
 
     \b
-    Example:
+    Examples:
       edge-lstm run digits.keras --calib digits.train.npz --test digits.test.npz
+      edge-lstm run digits.keras --calib digits.train.npz --test digits.test.npz \\
+          --board nucleo-f446re -p /dev/ttyACM0 -b 115200
     """
     from edge_lstm.pipeline import run_pipeline
     from edge_lstm.report import format_summary_table, write_run_report
@@ -66,6 +82,9 @@ def run(
     if report_dir is not None:
         check_output_folder(report_dir, "--report")
     echo = (lambda line: click.echo(line, err=True)) if as_json else click.echo
+    if probe is not None:
+        _check_probe(board, probe)
+    urls = list(ports) or _detect_port(board, echo)
     result = run_pipeline(
         model,
         calib_path,
@@ -77,6 +96,9 @@ def run(
         limit=limit,
         echo=echo,
         progress=not as_json,
+        ports=urls,
+        baud=baud,
+        probe=probe,
     )
     if report_dir is not None:
         write_run_report(report_dir, result.summary, result.arrays)
@@ -86,3 +108,30 @@ def run(
         click.echo(format_summary_table(result.summary))
     if not result.passed:
         sys.exit(EXIT_MISMATCH)
+
+
+def _detect_port(board_name: str, echo: Callable[[str], None]) -> list[str]:
+    """A real board's serial port by its board file's USB ids, before anything slow runs (an
+    absent board fails in a second, not after quantizing and building); emulated and host
+    boards get theirs when they start."""
+    from edge_lstm.harness.ports import find_board_port
+    from targets.registry import get_board
+
+    board = get_board(board_name)
+    if board.emulated or board.is_host:
+        return []
+    port = find_board_port(board)
+    echo(f"serial port: {port} (the connected port with a {board.name} USB id)")
+    return [port]
+
+
+def _check_probe(board_name: str, probe: str) -> None:
+    """--probe applies to a real board flashed through a debug probe; checked before the work."""
+    from edge_lstm.errors import BadInputError
+    from targets.flash import check_probe_uid
+    from targets.registry import get_board
+
+    board = get_board(board_name)
+    if board.emulated or board.is_host:
+        raise BadInputError(f"--probe picks the debug probe of a real board; {board.name} has none")
+    check_probe_uid(probe)

@@ -26,9 +26,8 @@ def _env_ports() -> tuple[str, ...]:
     return tuple(p for p in value.split(",") if p)
 
 
-@click.command()
-@board_option
-@click.option(
+#: -p/--port, shared by validate and run.
+port_option = click.option(
     "--port",
     "-p",
     "ports",
@@ -38,12 +37,19 @@ def _env_ports() -> tuple[str, ...]:
     "across several boards ($EDGE_LSTM_PORT, comma-separated). Without it a real board is "
     "found by the USB ids in its board file (edge-lstm ports lists them).",
 )
-@click.option(
+#: -b/--baud, shared by validate and run.
+baud_option = click.option(
     "--baud",
     "-b",
     type=click.IntRange(1),
     help="Baud rate of the serial port  [default: the board file's uart.baud]",
 )
+
+
+@click.command()
+@board_option
+@port_option
+@baud_option
 @click.option(
     "--elf",
     type=click.Path(path_type=Path),

@@ -5,6 +5,9 @@ Each real board's file lists the USB ids of the adapter its console UART reaches
 one of those ids is the board; several are listed with a request for ``-p``, none is an error
 that shows what is connected. Detection only reads ``serial.tools.list_ports``; it never opens a
 port, since opening some adapters resets the board behind them.
+
+The debug probes (for ``flash --probe UID``) are listed through pyOCD when it is installed
+(``pip install "edge-lstm[flash]"``); without it the list is None, not empty: nothing was asked.
 """
 
 from __future__ import annotations
@@ -17,6 +20,56 @@ from edge_lstm.errors import BadInputError, MissingToolError
 
 #: The source of connected ports: ``serial.tools.list_ports.comports`` (tests pass their own).
 Comports = Callable[[], Iterable[Any]]
+#: The source of connected debug probes: pyOCD's, or None when pyOCD is not installed.
+Probes = Callable[[], "Iterable[Any] | None"]
+
+
+@dataclass(frozen=True)
+class DebugProbe:
+    """One debug probe pyOCD sees; ``unique_id`` is what ``flash --probe`` takes."""
+
+    unique_id: str
+    description: str
+    vendor: str
+    product: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "unique_id": self.unique_id,
+            "description": self.description,
+            "vendor": self.vendor,
+            "product": self.product,
+        }
+
+    def describe(self) -> str:
+        return f"{self.unique_id} ({self.description})"
+
+
+def _pyocd_probes() -> Iterable[Any] | None:
+    try:
+        from pyocd.core.helpers import ConnectHelper
+    except ImportError:
+        return None
+    return ConnectHelper.get_all_connected_probes(blocking=False, print_wait_message=False)
+
+
+def debug_probes(probes: Probes | None = None) -> list[DebugProbe] | None:
+    """The connected debug probes, sorted by unique id; None when pyOCD is not installed."""
+    found = (probes or _pyocd_probes)()
+    if found is None:
+        return None
+    return sorted(
+        (
+            DebugProbe(
+                unique_id=str(probe.unique_id),
+                description=str(getattr(probe, "description", "") or "n/a"),
+                vendor=str(getattr(probe, "vendor_name", "") or ""),
+                product=str(getattr(probe, "product_name", "") or ""),
+            )
+            for probe in found
+        ),
+        key=lambda probe: probe.unique_id,
+    )
 
 
 @dataclass(frozen=True)
