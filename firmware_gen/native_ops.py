@@ -20,7 +20,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from firmware_gen.cgen import Initializer, array_length, const_array, initializer
-from firmware_gen.native import pack_rows
 from quantize.errors import UnsupportedModelError
 from quantize.ir import Model, Operator, Tensor
 from quantize.op_params import (
@@ -147,6 +146,9 @@ def conv_buffer_size(filter_h: int, filter_w: int, filter_c: int) -> int:
 
 
 def _conv(model: Model, op: Operator, name: str) -> NativeOp:
+    # the fully connected rows' packing (imported here: firmware_gen.native imports this module)
+    from firmware_gen.native import pack_rows
+
     p = conv_params(model, op)
     in_h, in_w, in_c = _nhwc(model, op, op.inputs[0], "input")
     out_h, out_w, out_c = _nhwc(model, op, op.outputs[0], "output")
@@ -260,7 +262,7 @@ def _depthwise_conv(model: Model, op: Operator, name: str) -> NativeOp:
         params_ctype="el_depthwise_conv_s8_params",
         fields=fields,
         arrays=arrays,
-        scratch_bytes=0,
+        scratch_bytes=4 * out_c,  # el_depthwise_conv_s8_buffer_size(): the accumulators
         macs=out_h * out_w * out_c * kh * kw,
         input_shape=(1, in_h, in_w, in_c),
         output_shape=(1, out_h, out_w, out_c),
@@ -296,7 +298,8 @@ def _pool(kernel: str) -> Callable[[Model, Operator, str], NativeOp]:
             params_ctype=f"{kernel}_params",
             fields=fields,
             arrays=[],
-            scratch_bytes=0,
+            # el_avg_pool_s8_buffer_size(): one int32 sum per channel; max pool: none
+            scratch_bytes=4 * in_c if kernel == "el_avg_pool_s8" else 0,
             macs=0,
             input_shape=(1, in_h, in_w, in_c),
             output_shape=(1, out_h, out_w, out_c),

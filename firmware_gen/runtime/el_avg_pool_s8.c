@@ -13,8 +13,7 @@
 
 int32_t el_avg_pool_s8_buffer_size(const el_avg_pool_s8_params *params)
 {
-    (void)params;
-    return 0;
+    return params->channels * (int32_t)sizeof(int32_t);
 }
 
 el_status el_avg_pool_s8(const el_avg_pool_s8_params *params, const int8_t *input, int8_t *output,
@@ -24,7 +23,6 @@ el_status el_avg_pool_s8(const el_avg_pool_s8_params *params, const int8_t *inpu
     int32_t oy;
     int32_t ox;
 
-    (void)scratch;
     if (p->channels <= 0 || p->stride_h <= 0 || p->stride_w <= 0) {
         return EL_STATUS_ARG_ERROR;
     }
@@ -39,21 +37,29 @@ el_status el_avg_pool_s8(const el_avg_pool_s8_params *params, const int8_t *inpu
             const int32_t count = (y_hi - y_lo) * (x_hi - x_lo);
             int8_t *const out = output + (oy * p->output_w + ox) * p->channels;
             int32_t c;
+            int32_t iy;
             if (y_hi <= y_lo || x_hi <= x_lo) {
                 return EL_STATUS_ARG_ERROR;
             }
+            /* per-channel sums in the scratch, channels innermost: the input is read in
+             * memory order */
             for (c = 0; c < p->channels; c++) {
-                int32_t sum = 0;
-                int32_t iy;
-                for (iy = y_lo; iy < y_hi; iy++) {
-                    const int8_t *row = input + iy * p->input_w * p->channels + c;
-                    int32_t ix;
-                    for (ix = x_lo; ix < x_hi; ix++) {
-                        sum += row[ix * p->channels];
+                scratch[c] = 0;
+            }
+            for (iy = y_lo; iy < y_hi; iy++) {
+                int32_t ix;
+                for (ix = x_lo; ix < x_hi; ix++) {
+                    const int8_t *src = input + (iy * p->input_w + ix) * p->channels;
+                    for (c = 0; c < p->channels; c++) {
+                        scratch[c] += src[c];
                     }
                 }
-                sum = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
-                out[c] = (int8_t)el_clamp(sum, p->activation_min, p->activation_max);
+            }
+            for (c = 0; c < p->channels; c++) {
+                const int32_t sum = scratch[c];
+                const int32_t mean =
+                    sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
+                out[c] = (int8_t)el_clamp(mean, p->activation_min, p->activation_max);
             }
         }
     }

@@ -36,9 +36,9 @@ typedef struct {
 } el_avg_pool_s8_params;
 
 /**
- * @brief Scratch bytes for el_avg_pool_s8() (none).
+ * @brief Scratch bytes for el_avg_pool_s8(): one int32 sum per channel.
  * @param[in] params  op constants
- * @return 0
+ * @return 4 * channels
  */
 int32_t el_avg_pool_s8_buffer_size(const el_avg_pool_s8_params *params);
 
@@ -47,7 +47,7 @@ int32_t el_avg_pool_s8_buffer_size(const el_avg_pool_s8_params *params);
  * @param[in]  params   op constants
  * @param[in]  input    [input_h][input_w][channels] int8
  * @param[out] output   [output_h][output_w][channels] int8 (must not alias input)
- * @param[out] scratch  unused (el_avg_pool_s8_buffer_size() is 0); may be null
+ * @param[out] scratch  el_avg_pool_s8_buffer_size() bytes, word aligned
  * @return EL_STATUS_SUCCESS, or EL_STATUS_ARG_ERROR for bad dimensions or a window with no
  *         in-image value
  */

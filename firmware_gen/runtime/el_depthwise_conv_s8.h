@@ -45,9 +45,9 @@ typedef struct {
 } el_depthwise_conv_s8_params;
 
 /**
- * @brief Scratch bytes for el_depthwise_conv_s8() (none).
+ * @brief Scratch bytes for el_depthwise_conv_s8(): one int32 accumulator per output channel.
  * @param[in] params  op constants
- * @return 0
+ * @return 4 * output_c
  */
 int32_t el_depthwise_conv_s8_buffer_size(const el_depthwise_conv_s8_params *params);
 
@@ -57,7 +57,7 @@ int32_t el_depthwise_conv_s8_buffer_size(const el_depthwise_conv_s8_params *para
  * @param[in]  params   op constants
  * @param[in]  input    [input_h][input_w][input_c] int8
  * @param[out] output   [output_h][output_w][output_c] int8 (must not alias input)
- * @param[out] scratch  unused (el_depthwise_conv_s8_buffer_size() is 0); may be null
+ * @param[out] scratch  el_depthwise_conv_s8_buffer_size() bytes, word aligned
  * @return EL_STATUS_SUCCESS, or EL_STATUS_ARG_ERROR for inconsistent dimensions
  */
 el_status el_depthwise_conv_s8(const el_depthwise_conv_s8_params *params, const int8_t *input,

@@ -36,18 +36,23 @@ el_status el_max_pool_s8(const el_max_pool_s8_params *params, const int8_t *inpu
             const int32_t x_hi = ix0 + p->filter_w > p->input_w ? p->input_w : ix0 + p->filter_w;
             int8_t *const out = output + (oy * p->output_w + ox) * p->channels;
             int32_t c;
+            int32_t iy;
+            /* the running maximum is kept in the output row, channels innermost: input and
+             * output are read in memory order */
             for (c = 0; c < p->channels; c++) {
-                int32_t best = -128;
-                int32_t iy;
-                for (iy = y_lo; iy < y_hi; iy++) {
-                    const int8_t *row = input + iy * p->input_w * p->channels + c;
-                    int32_t ix;
-                    for (ix = x_lo; ix < x_hi; ix++) {
-                        const int32_t v = row[ix * p->channels];
-                        best = v > best ? v : best;
+                out[c] = -128;
+            }
+            for (iy = y_lo; iy < y_hi; iy++) {
+                int32_t ix;
+                for (ix = x_lo; ix < x_hi; ix++) {
+                    const int8_t *src = input + (iy * p->input_w + ix) * p->channels;
+                    for (c = 0; c < p->channels; c++) {
+                        out[c] = src[c] > out[c] ? src[c] : out[c];
                     }
                 }
-                out[c] = (int8_t)el_clamp(best, p->activation_min, p->activation_max);
+            }
+            for (c = 0; c < p->channels; c++) {
+                out[c] = (int8_t)el_clamp(out[c], p->activation_min, p->activation_max);
             }
         }
     }
