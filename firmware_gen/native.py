@@ -20,7 +20,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -59,6 +59,9 @@ from quantize.lstm_params import (
 from quantize.op_params import fully_connected_params, softmax_op_params
 from quantize.ops import NATIVE_OPS, OPS
 
+if TYPE_CHECKING:  # native_ops imports this module (pack_rows): import it where it is used
+    from firmware_gen.native_ops import NativeArray
+
 RUNTIME_FILES = (
     "el_nn_types.h",
     "el_nnfunctions.h",
@@ -74,7 +77,30 @@ RUNTIME_FILES = (
     "el_net.c",
     "el_net_gru.c",
     "el_model.c",
+    # the whole-sequence graph (el_graph.h) and its simple kernels; an image whose model is a
+    # streaming stack links none of them (the build drops unreferenced sections)
+    "el_graph.h",
+    "el_graph.c",
+    "el_graph_kernels.c",
+    "el_elementwise_s8.h",
+    "el_gemmlowp.h",
+    "el_reverse_s8.c",
+    "el_concatenation_s8.c",
+    "el_add_s8.c",
+    "el_mul_s8.c",
+    "el_logistic_s8.c",
+    "el_tanh_s8.c",
+    "el_requantize_s8.c",
 )
+
+
+def runtime_files() -> tuple[str, ...]:
+    """Every file an export copies to runtime/: RUNTIME_FILES, and the convolution, pooling and
+    reduction kernels (firmware_gen/native_ops.py lists them) with their el_graph glue."""
+    from firmware_gen.native_ops import KERNEL_FILES
+
+    return (*RUNTIME_FILES, "el_graph_native_ops.c", *KERNEL_FILES)
+
 
 _TFLM_HINT = "export it with `--runtime tflm` instead"
 _MUST_BE_ABSENT = {
@@ -97,6 +123,10 @@ class NativeExport:
     macs: int  # multiply-accumulates per inference (padded to the kernels' groups of 4)
     layers: list[dict[str, Any]] = field(default_factory=list)
     weight_storage: str = "int8"  # of the LSTM weights: "int8" or "int16" (sign-extended)
+    # "streaming": the layer table, one step through every layer (el_net.h); "whole_sequence":
+    # the operator table over an arena (el_graph.h), which needs all T steps before an output
+    execution: str = "streaming"
+    arena_bytes: int = 0  # the whole-sequence graph's activation arena (in scratch_bytes)
 
     @property
     def ram_bytes(self) -> int:
@@ -111,6 +141,11 @@ class NativeExport:
             "ram_scratch_bytes": self.scratch_bytes,
             "ram_bytes": self.ram_bytes,
             "macs_per_inference": self.macs,
+            "execution": self.execution,
+            # a streaming model gives an output after any number of el_model_step() calls; a
+            # whole-sequence one only after all T (el_model_output() returns -3 before)
+            "streaming": self.execution == "streaming",
+            "ram_arena_bytes": self.arena_bytes,
             "layers": self.layers,
         }
 
@@ -547,7 +582,9 @@ def plan(model: Model, weight_storage: str = "int8") -> _Plan:
             layer_fc = _fully_connected(model, op, name, width)
             head.append(layer_fc)
             width = layer_fc.output_size
-        else:  # softmax
+        elif part != "softmax":
+            raise _unsupported(op, "an operator of a whole-sequence graph")
+        else:
             if not lstms:
                 raise _unsupported(op, "a softmax before the LSTM")
             head.append(_softmax(model, op, name, width))
@@ -846,17 +883,28 @@ def generate(model: Model, out_dir: str | Path, weight_storage: str = "int8") ->
     structs, the state buffers and the layer table el_model_net), model_config.h (the
     EL_MODEL_* figures), and the static API headers el_model.h and model.h.
     """
-    p = plan(model, weight_storage)
+    try:
+        p: _Plan | None = plan(model, weight_storage)
+    except UnsupportedModelError as streaming_refusal:
+        # not a recurrent stack with a per-step head: the whole-sequence graph, or the
+        # streaming refusal when the graph cannot run the model either
+        p = None
+        try:
+            gp = plan_graph(model, weight_storage)
+        except UnsupportedModelError as graph_refusal:
+            raise graph_refusal from streaming_refusal
     out_dir = Path(out_dir)
     model_dir = out_dir / "model"
     model_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "runtime").mkdir(parents=True, exist_ok=True)
     copied = []
-    for name in RUNTIME_FILES:
+    for name in runtime_files():
         dst = out_dir / "runtime" / name
         shutil.copyfile(include_dir() / name, dst)
         copied.append(dst)
     copy_api(model_dir)
+    if p is None:
+        return _generate_graph(model, gp, model_dir, copied, weight_storage)
 
     head_widths = [op.output_size for op in p.head]
     act_bytes = max(head_widths[:-1], default=0)  # intermediate head activations
@@ -1033,3 +1081,645 @@ def generate(model: Model, out_dir: str | Path, weight_storage: str = "int8") ->
         layers=layer_info,
         weight_storage=weight_storage,
     )
+
+
+# --- whole-sequence graphs (runtime/el_graph.c) ---------------------------------------------
+#
+# A model that is not an LSTM/GRU stack with a per-step head (a Bidirectional LSTM, a Conv1D
+# front end, global pooling, element-wise layers) runs as a table of operators over one int8
+# arena: each operator reads and writes whole tensors at arena offsets planned here.
+
+ARENA_ALIGN = 4  # bytes: every arena tensor starts on a word
+
+
+@dataclass
+class _GraphOp:
+    """One row of the operator table: what el_graph.c calls and what the generator emits."""
+
+    name: str
+    kind: str  # the el_graph_op_kind suffix (EL_GRAPH_<kind>)
+    kernel: str  # the el_graph_kernel it points to
+    params_ctype: str  # the params struct the row's params pointer points to
+    fields: dict[str, Initializer]
+    inputs: list[int]  # tensor indices read from the arena (1 or 2)
+    output: int  # tensor index written
+    const2: str | None = None  # a constant second input (flash array name)
+    arrays: list[NativeArray] = field(default_factory=list)
+    scratch_bytes: int = 0
+    macs: int = 0
+    info: dict[str, Any] = field(default_factory=dict)
+    lstm: _Lstm | None = None  # an EL_GRAPH_LSTM row's layer (emitted by _emit_lstm)
+    rows_of: _Fc | _Softmax | None = None  # a row-wise kernel's layer
+
+
+@dataclass
+class _GraphPlan:
+    timesteps: int
+    features: int
+    ops: list[_GraphOp]
+    input: Tensor
+    output: Tensor
+    buffers: dict[int, int]  # tensor index -> arena offset (views resolved)
+    arena_bytes: int
+    output_offset: int
+    output_bytes: int
+
+
+def _elements(t: Tensor) -> int:
+    return int(np.prod(t.shape)) if t.shape else 1
+
+
+def _trailing_period(model: Model, op: Operator, index: int, size: int) -> int:
+    """How many values an element-wise input repeats over the output: all of them, or a
+    trailing block ([1, 1, F] over [1, T, F]); other broadcasts are refused."""
+    t = model.tensor(index)
+    n = _elements(t)
+    if n == size:
+        return n
+    shape = [int(d) for d in t.shape]
+    out = [int(d) for d in model.tensor(op.outputs[0]).shape]
+    shape = [1] * (len(out) - len(shape)) + shape
+    k = len(shape)
+    while k > 0 and shape[k - 1] == out[k - 1]:
+        k -= 1
+    if any(d != 1 for d in shape[:k]) or size % n:
+        raise _unsupported(op, f"a broadcast of shape {list(t.shape)} over {out}")
+    return n
+
+
+def _binary_inputs(
+    model: Model, op: Operator, name: str
+) -> tuple[list[int], str | None, list[NativeArray]]:
+    """The arena inputs of ADD/SUB/MUL and, for a constant operand, its flash array."""
+    a, b = op.inputs[0], op.inputs[1]
+    const_a, const_b = model.tensor(a).data is not None, model.tensor(b).data is not None
+    if const_a and const_b:
+        raise _unsupported(op, "both inputs are constants")
+    if const_a:
+        raise _unsupported(op, "a constant first input")
+    if const_b:
+        values = np.asarray(model.tensor(b).data).astype(np.int8).reshape(-1).tolist()
+        from firmware_gen.native_ops import NativeArray
+
+        array = NativeArray("int8_t", f"{name}_const", values, f"{op.opcode} constant operand")
+        return [a], array.name, [array]
+    return [a, b], None, []
+
+
+def _graph_simple_op(model: Model, op: Operator, name: str) -> _GraphOp:
+    """The row of one of the simple kernels (el_elementwise_s8.h), its constants from
+    quantize/op_params.py (the derivation the numpy reference uses)."""
+    from quantize.op_params import (
+        add_sub_params,
+        constant,
+        logistic_tanh_params,
+        mul_params,
+        requantize_params,
+        same_quantization,
+    )
+
+    y = model.tensor(op.outputs[0])
+    size = _elements(y)
+    x = model.tensor(op.inputs[0])
+    if op.opcode == "REVERSE_V2":
+        axes = constant(model, op.inputs[1], op).astype(np.int64).reshape(-1).tolist()
+        rank = len(x.shape)
+        if len(axes) != 1:
+            raise _unsupported(op, "a reverse over several axes")
+        axis = int(axes[0]) % rank  # bytes moved as they are: TFLM checks no scale here
+        fields: dict[str, Initializer] = {
+            "outer": int(np.prod(x.shape[:axis])),
+            "axis": int(x.shape[axis]),
+            "inner": int(np.prod(x.shape[axis + 1 :])),
+        }
+        return _GraphOp(
+            name,
+            "REVERSE",
+            "el_graph_reverse_kernel",
+            "el_reverse_s8_params",
+            fields,
+            [op.inputs[0]],
+            op.outputs[0],
+        )
+    if op.opcode == "CONCATENATION":
+        if len(op.inputs) != 2:
+            raise _unsupported(op, f"a concatenation of {len(op.inputs)} inputs (2 are supported)")
+        if int(op.options.get("fusedActivationFunction", 0)):
+            raise _unsupported(op, "a concatenation with a fused activation")
+        if any(model.tensor(i).data is not None for i in op.inputs):
+            raise _unsupported(op, "a concatenation of a constant")
+        same_quantization(model, op, tuple(op.inputs))
+        rank = len(y.shape)
+        axis = int(op.options.get("axis", 0)) % rank
+        outer = int(np.prod(y.shape[:axis]))
+        inner = [_elements(model.tensor(i)) // outer for i in op.inputs]
+        fields = {"outer": outer, "inner1": inner[0], "inner2": inner[1]}
+        return _GraphOp(
+            name,
+            "CONCATENATION",
+            "el_graph_concatenation_kernel",
+            "el_concatenation_s8_params",
+            fields,
+            list(op.inputs),
+            op.outputs[0],
+        )
+    if op.opcode in ("ADD", "SUB"):
+        p = add_sub_params(model, op)
+        inputs, const2, arrays = _binary_inputs(model, op, name)
+        fields = {
+            "size": size,
+            "period1": _trailing_period(model, op, op.inputs[0], size),
+            "period2": _trailing_period(model, op, op.inputs[1], size),
+            "subtract": int(op.opcode == "SUB"),
+            "left_shift": 20,
+            "input1_offset": p.input1_offset,
+            "input2_offset": p.input2_offset,
+            "input1_rq": _requant((p.input1_multiplier, p.input1_shift)),
+            "input2_rq": _requant((p.input2_multiplier, p.input2_shift)),
+            "output_rq": _requant((p.output_multiplier, p.output_shift)),
+            "output_offset": p.output_offset,
+            "activation_min": p.activation_min,
+            "activation_max": p.activation_max,
+        }
+        return _GraphOp(
+            name,
+            "ADD",
+            "el_graph_add_kernel",
+            "el_add_s8_params",
+            fields,
+            inputs,
+            op.outputs[0],
+            const2,
+            arrays,
+        )
+    if op.opcode == "MUL":
+        pm = mul_params(model, op)
+        inputs, const2, arrays = _binary_inputs(model, op, name)
+        fields = {
+            "size": size,
+            "period1": _trailing_period(model, op, op.inputs[0], size),
+            "period2": _trailing_period(model, op, op.inputs[1], size),
+            "input1_offset": -pm.input1_zero_point,
+            "input2_offset": -pm.input2_zero_point,
+            "output_rq": _requant((pm.multiplier, pm.shift)),
+            "output_offset": pm.output_zero_point,
+            "activation_min": pm.activation_min,
+            "activation_max": pm.activation_max,
+        }
+        return _GraphOp(
+            name,
+            "MUL",
+            "el_graph_mul_kernel",
+            "el_mul_s8_params",
+            fields,
+            inputs,
+            op.outputs[0],
+            const2,
+            arrays,
+            macs=size,
+        )
+    if op.opcode in ("LOGISTIC", "TANH"):
+        pl = logistic_tanh_params(model, op)
+        fields = {
+            "size": size,
+            "input_zero_point": pl.input_zero_point,
+            "input_multiplier": pl.input_multiplier,
+            "input_left_shift": pl.input_left_shift,
+            "input_range_radius": pl.input_range_radius,
+        }
+        kind = op.opcode if op.opcode == "TANH" else "LOGISTIC"
+        return _GraphOp(
+            name,
+            kind,
+            f"el_graph_{kind.lower()}_kernel",
+            "el_logistic_tanh_s8_params",
+            fields,
+            [op.inputs[0]],
+            op.outputs[0],
+        )
+    if op.opcode == "QUANTIZE":
+        if x.dtype != "int8" or y.dtype != "int8":
+            raise _unsupported(op, f"a QUANTIZE from {x.dtype} to {y.dtype} (int8 -> int8 only)")
+        pr = requantize_params(model, op)
+        fields = {
+            "size": size,
+            "input_offset": -pr.input_zero_point,
+            "rq": _requant((pr.multiplier, pr.shift)),
+            "output_offset": pr.output_zero_point,
+            "activation_min": pr.activation_min,
+            "activation_max": pr.activation_max,
+        }
+        return _GraphOp(
+            name,
+            "REQUANTIZE",
+            "el_graph_requantize_kernel",
+            "el_requantize_s8_params",
+            fields,
+            [op.inputs[0]],
+            op.outputs[0],
+        )
+    raise _unsupported(op, "this operator")
+
+
+_NATIVE_OPS_KINDS = ("CONV", "DEPTHWISE_CONV", "MAX_POOL", "AVG_POOL", "MEAN", "REDUCE_MAX")
+
+
+def _heavy_op(model: Model, op: Operator, name: str) -> _GraphOp:
+    """A convolution, pooling or reduction row: its kernel data from native_ops.native_op()."""
+    from firmware_gen.native_ops import native_op
+
+    n = native_op(model, op, name)
+    short = n.kernel.removeprefix("el_").removesuffix("_s8")
+    return _GraphOp(
+        name,
+        short.upper(),
+        f"el_graph_{short}_kernel",
+        n.params_ctype,
+        dict(n.fields),
+        [op.inputs[0]],
+        op.outputs[0],
+        arrays=list(n.arrays),
+        scratch_bytes=int(n.scratch_bytes),
+        macs=int(n.macs),
+    )
+
+
+def _lstm_consumers(model: Model, tensor: int) -> list[Operator]:
+    return [op for op in model.operators if tensor in op.inputs]
+
+
+def plan_graph(model: Model, weight_storage: str = "int8") -> _GraphPlan:
+    """The whole-sequence plan: an operator table in the model's order, and an arena holding
+    every activation tensor at an offset no tensor alive at the same time overlaps."""
+    x = model.input
+    if x.dtype != "int8" or x.quant is None or len(x.shape) != 3 or x.shape[0] != 1:
+        raise UnsupportedModelError(
+            f"the model input is {x.dtype} {list(x.shape)}; the native runtime needs int8 "
+            f"[1, T, F], {_TFLM_HINT}"
+        )
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        raise UnsupportedModelError(
+            f"the model has {len(model.inputs)} inputs and {len(model.outputs)} outputs; "
+            f"the native runtime handles one of each, {_TFLM_HINT}"
+        )
+    out = model.output
+    if out.dtype != "int8" or out.quant is None:
+        raise UnsupportedModelError(
+            f"the model output is {out.dtype}; the native runtime needs int8, {_TFLM_HINT}"
+        )
+    timesteps, features = int(x.shape[1]), int(x.shape[2])
+    bits = 8 if weight_storage == "int8" else 16
+    view: dict[int, tuple[int, int]] = {}  # tensor -> (tensor holding its bytes, byte offset)
+    last_only: set[int] = set()  # LSTM outputs of which only the last step is kept
+
+    def base(t: int) -> tuple[int, int]:
+        return view.get(t, (t, 0))
+
+    ops: list[_GraphOp] = []
+    for op in model.operators:
+        name = f"el_l{op.index}"
+        part = OPS[op.opcode].native if op.opcode in OPS else None
+        if part is None:
+            raise _unsupported(
+                op, f"this operator (the native runtime runs {', '.join(NATIVE_OPS)})"
+            )
+        if part == "view":
+            src, dst = model.tensor(op.inputs[0]), model.tensor(op.outputs[0])
+            if src.nbytes != dst.nbytes:
+                raise _unsupported(op, "a reshape that changes the size")
+            view[op.outputs[0]] = base(op.inputs[0])
+            continue
+        if part == "last_step":
+            src = model.tensor(op.inputs[0])
+            if not _last_step_slice(model, op, src.shape):
+                raise _unsupported(op, "a slice other than the last time step")
+            holder, offset = base(op.inputs[0])
+            producer = next((g for g in ops if g.output == holder), None)
+            only_use = len(_lstm_consumers(model, op.inputs[0])) == 1 and holder == op.inputs[0]
+            if producer is not None and producer.lstm is not None and only_use and offset == 0:
+                # the LSTM keeps its last h only: no [T][H] buffer at all
+                last_only.add(holder)
+                producer.fields["return_sequences"] = 0
+                view[op.outputs[0]] = (holder, 0)
+            else:
+                step = model.tensor(op.outputs[0]).nbytes
+                view[op.outputs[0]] = (holder, offset + src.nbytes - step)
+            continue
+        if any(model.tensor(i).dtype != "int8" for i in op.outputs):
+            raise _unsupported(op, "an output that is not int8")
+        if part == "lstm":
+            layer = _lstm(model, op, name, bits)
+            src = model.tensor(op.inputs[0])
+            steps = _elements(src) // layer.input_size  # a strided front end shortens T
+            if steps * layer.input_size != _elements(src) or len(src.shape) != 3:
+                raise _unsupported(op, f"an LSTM over {list(src.shape)}")
+            fields: dict[str, Initializer] = {
+                "params": f"&{name}_params",
+                "hidden": f"{name}_h",
+                "cell": f"{name}_c",
+                "timesteps": steps,
+                "return_sequences": 1,
+            }
+            g = _GraphOp(
+                name,
+                "LSTM",
+                "el_graph_lstm_kernel",
+                "el_graph_lstm_params",
+                fields,
+                [op.inputs[0]],
+                op.outputs[0],
+                lstm=layer,
+                scratch_bytes=4 * layer.scratch_words,
+                macs=steps * layer.macs,
+            )
+        elif part == "gru":
+            raise _unsupported(op, "a GRU / SimpleRNN inside a whole-sequence graph")
+        elif part in ("fully_connected", "softmax"):
+            src = model.tensor(op.inputs[0])
+            if part == "fully_connected":
+                width = int(model.tensor(op.inputs[1]).shape[-1])
+                layer_fc = _fully_connected(model, op, name, width)
+                rows_of: _Fc | _Softmax = layer_fc
+                out_w = layer_fc.output_size
+                kernel, scratch, macs = "fully_connected", 4 * layer_fc.scratch_words, layer_fc.macs
+            else:
+                width = int(src.shape[-1])
+                rows_of = _softmax(model, op, name, width)
+                out_w, kernel, scratch, macs = width, "softmax", 0, 0
+            rows = _elements(src) // width
+            fields = {
+                "params": f"&{name}_params",
+                "rows": rows,
+                "input_size": width,
+                "output_size": out_w,
+            }
+            g = _GraphOp(
+                name,
+                kernel.upper(),
+                f"el_graph_{kernel}_kernel",
+                "el_graph_rows_params",
+                fields,
+                [op.inputs[0]],
+                op.outputs[0],
+                rows_of=rows_of,
+                scratch_bytes=scratch,
+                macs=rows * macs,
+            )
+        elif part == "simple":
+            g = _graph_simple_op(model, op, name)
+        else:  # "native_ops": a convolution, pooling or reduction kernel
+            g = _heavy_op(model, op, name)
+        for i in g.inputs + [g.output]:
+            if model.tensor(i).dtype != "int8" or model.tensor(i).quant is None:
+                raise _unsupported(op, f"tensor {model.tensor(i).name} is not quantized int8")
+        ops.append(g)
+    if not any(g.lstm is not None for g in ops):
+        raise UnsupportedModelError(f"the model has no LSTM layer; {_TFLM_HINT}")
+
+    # Lifetimes over the op order: the input from before the first op, the output to the end.
+    first: dict[int, int] = {base(model.inputs[0])[0]: -1}
+    last: dict[int, int] = {}
+    for k, g in enumerate(ops):
+        for i in g.inputs:
+            holder = base(i)[0]
+            if holder not in first:
+                raise _unsupported(model.operators[0], f"tensor {i} is read before it is written")
+            last[holder] = k
+        holder = base(g.output)[0]
+        first.setdefault(holder, k)
+        last[holder] = max(last.get(holder, k), k)
+    out_holder, out_offset = base(model.outputs[0])
+    if out_holder not in first:
+        raise UnsupportedModelError(f"the model output is not computed by the graph; {_TFLM_HINT}")
+    last[out_holder] = len(ops)
+
+    def size_of(t: int) -> int:
+        if t in last_only:
+            return next(g.lstm.hidden for g in ops if g.output == t and g.lstm is not None)
+        return model.tensor(t).nbytes
+
+    offsets: dict[int, int] = {}
+    placed: list[tuple[int, int, int, int]] = []  # offset, end, first, last
+    for t in sorted(first, key=lambda t: (-size_of(t), first[t])):
+        lo, hi, size = first[t], last.get(t, first[t]), size_of(t)
+        alive = [(o, e_) for o, e_, f_, l_ in placed if f_ <= hi and lo <= l_]
+        candidates = sorted({0, *(-(-e_ // ARENA_ALIGN) * ARENA_ALIGN for _, e_ in alive)})
+        offset = next(c for c in candidates if all(c + size <= o or e_ <= c for o, e_ in alive))
+        offsets[t] = offset
+        placed.append((offset, offset + size, lo, hi))
+    arena_bytes = max((e_ for _, e_, _, _ in placed), default=0)
+    arena_bytes = -(-arena_bytes // ARENA_ALIGN) * ARENA_ALIGN
+
+    buffers = {t: offsets[h] + o for t, (h, o) in view.items() if h in offsets}
+    buffers.update(offsets)
+    return _GraphPlan(
+        timesteps=timesteps,
+        features=features,
+        ops=ops,
+        input=x,
+        output=out,
+        buffers=buffers,
+        arena_bytes=arena_bytes,
+        output_offset=offsets[out_holder] + out_offset,
+        output_bytes=out.nbytes,
+    )
+
+
+GRAPH_RUNTIME_NOTE = "a whole-sequence graph: step() buffers x_t, output() runs the model"
+
+
+def _generate_graph(
+    model: Model, gp: _GraphPlan, model_dir: Path, copied: list[Path], weight_storage: str
+) -> NativeExport:
+    """model.c / model_weights.c / model_config.h of a whole-sequence graph (el_graph.h)."""
+    e = _Emitted()
+    weights_bytes = 0
+    layer_info: list[dict[str, Any]] = []
+    rows: list[dict[str, Initializer]] = []
+    for g in gp.ops:
+        n = g.name
+        if g.lstm is not None:
+            lw, info = _emit_lstm(e, g.lstm)
+            info["return_sequences"] = bool(g.fields["return_sequences"])
+            info["macs"] = g.macs
+        elif isinstance(g.rows_of, _Fc):
+            lw, info = _emit_fc(e, g.rows_of)
+            info["rows"] = g.fields["rows"]
+            info["macs"] = g.macs
+        elif isinstance(g.rows_of, _Softmax):
+            lw, info = 0, _emit_softmax(e, g.rows_of)
+            info["rows"] = g.fields["rows"]
+        else:
+            lw = 0
+            for a in g.arrays:
+                if a.ctype == "el_requant":
+                    e.params.append(a.definition(static=True))
+                    e.flash.append(a.name)
+                else:
+                    e.array(a.ctype, a.name, [int(v) for v in a.values], a.comment)  # type: ignore[arg-type]
+                lw += a.nbytes
+            info = {
+                "op": g.kind.lower(),
+                "kernel": g.params_ctype.removesuffix("_params"),
+                "flash_bytes": lw,
+                "macs": g.macs,
+            }
+        weights_bytes += lw
+        info["arena_in"] = [gp.buffers[i] for i in g.inputs]
+        info["arena_out"] = gp.buffers[g.output]
+        layer_info.append(info)
+        e.params.append(f"/* {g.kind} (el_graph.h row) */\n")
+        e.struct(g.params_ctype, f"{n}_graph", g.fields)
+        e.params.append("\n")
+        rows.append(
+            {
+                "kind": f"EL_GRAPH_{g.kind}",
+                "kernel": f"&{g.kernel}",
+                "params": f"&{n}_graph",
+                "in1": gp.buffers[g.inputs[0]],
+                "in2": gp.buffers[g.inputs[1]] if len(g.inputs) > 1 else -1,
+                "const2": g.const2 or "0",
+                "out": gp.buffers[g.output],
+            }
+        )
+    scratch_bytes_need = max([g.scratch_bytes for g in gp.ops] + [4])
+    scratch_words = -(-scratch_bytes_need // 4)
+    arena_words = max(gp.arena_bytes // 4, 1)
+    state_bytes = sum(3 * g.lstm.hidden for g in gp.ops if g.lstm is not None)
+    scratch_bytes = 4 * scratch_words + 4 * arena_words
+    macs = sum(g.macs for g in gp.ops)
+    buffers = [
+        f"/* shared kernel scratch: the largest kernel buffer ({scratch_words} words) */\n",
+        f"static int32_t el_scratch[{scratch_words}];\n",
+        f"/* the activation arena: every tensor at its planned offset ({gp.arena_bytes} B) */\n",
+        f"static int32_t el_arena[{arena_words}];\n",
+        "static el_graph_state el_graph_run_state;\n\n",
+    ]
+    table = [
+        "/* the operator table that el_graph.c walks, in execution order */\n",
+        f"static const el_graph_op el_graph_ops[{len(rows)}] = {initializer(list(rows))};\n",
+    ]
+    graph: dict[str, Initializer] = {
+        "timesteps": "EL_MODEL_TIMESTEPS",
+        "features": "EL_MODEL_FEATURES",
+        "op_count": len(rows),
+        "ops": "el_graph_ops",
+        "arena": "(int8_t *)el_arena",
+        "arena_bytes": "(int32_t)sizeof(el_arena)",
+        "input": gp.buffers[model.inputs[0]],
+        "output": gp.output_offset,
+        "output_bytes": "EL_MODEL_OUTPUT_BYTES",
+        "scratch": "el_scratch",
+        "scratch_bytes": "(int32_t)sizeof(el_scratch)",
+        "state": "&el_graph_run_state",
+    }
+    table.append(f"const el_graph el_model_graph = {initializer(graph)};\n\n")
+
+    def sizes(names: list[str]) -> str:
+        return "\n    + ".join(f"sizeof({name})" for name in names) if names else "0"
+
+    checks = [
+        "/* the figures of model_config.h, as C counts them */\n",
+        f"EL_NET_STATIC_ASSERT(EL_MODEL_INPUT_BYTES == {gp.timesteps * gp.features}, "
+        "el_model_input_bytes);\n",
+        f"EL_NET_STATIC_ASSERT(EL_MODEL_OUTPUT_BYTES == {gp.output_bytes}, "
+        "el_model_output_bytes);\n",
+        "EL_NET_STATIC_ASSERT(EL_MODEL_ARENA_BYTES == sizeof(el_arena), el_model_arena_bytes);\n",
+        f"EL_NET_STATIC_ASSERT({gp.output_offset} + EL_MODEL_OUTPUT_BYTES <= "
+        "EL_MODEL_ARENA_BYTES, el_model_output_in_arena);\n",
+    ]
+    for figure, names in (
+        ("WEIGHT", e.flash),
+        ("STATE", e.state),
+        ("SCRATCH", ["el_scratch", "el_arena"]),
+    ):
+        checks.append(
+            f"EL_NET_STATIC_ASSERT(EL_MODEL_{figure}_BYTES ==\n    {sizes(names)},\n    "
+            f"el_model_{figure.lower()}_bytes);\n"
+        )
+    sha = model.sha256
+    weights_guard = include_guard("el_model_weights_h")
+    weights_h = [
+        banner("model_weights.h", sha, "the model's constant arrays (flash)"),
+        weights_guard[0],
+        "\n#include <stdint.h>\n\n",
+        *e.weights_h,
+        "\n",
+        weights_guard[1],
+    ]
+    weights_c = [
+        banner("model_weights.c", sha, "the model's constant arrays (flash)"),
+        '#include "model_weights.h"\n\n',
+        *e.weights_c,
+    ]
+    includes = ['#include "el_net.h"\n#include "el_graph.h"\n#include "el_elementwise_s8.h"\n']
+    includes += [f'#include "{h}"\n' for h in sorted(_graph_headers(gp))]
+    model_c = [
+        banner("model.c", sha, "the model's parameters, arena and operator table (native engine)"),
+        *includes,
+        '#include "model_config.h"\n#include "model_weights.h"\n\n',
+        *e.params,
+        *buffers,
+        *table,
+        *checks,
+    ]
+    config = model_config_header(
+        ModelFigures(
+            sha256=sha,
+            runtime="native",
+            timesteps=gp.timesteps,
+            features=gp.features,
+            output_bytes=gp.output_bytes,
+            step_output_bytes=gp.output_bytes,
+            sequence_output=False,
+            input_scale=gp.input.scale,
+            input_zero_point=gp.input.zero_point,
+            output_scale=gp.output.scale,
+            output_zero_point=gp.output.zero_point,
+        ),
+        "the figures of the model (native engine, whole-sequence graph)",
+        [
+            "/* a whole-sequence graph (el_graph.h): el_model_step() buffers the steps and",
+            " * el_model_output() runs the model once all EL_MODEL_TIMESTEPS are in (-3 before) */",
+            "#define EL_MODEL_WHOLE_SEQUENCE 1",
+            f"#define EL_MODEL_LSTM_LAYERS {sum(g.lstm is not None for g in gp.ops)}",
+            f"#define EL_MODEL_MACS {macs}u /* per inference, padded to groups of 4 */",
+            "/* flash of the weights, biases and requantization tables */",
+            f"#define EL_MODEL_WEIGHT_BYTES {weights_bytes}u",
+            "/* h and c of every LSTM layer */",
+            f"#define EL_MODEL_STATE_BYTES {state_bytes}u",
+            "/* the activation arena of the operator table (inside the scratch figure) */",
+            f"#define EL_MODEL_ARENA_BYTES {4 * arena_words}u",
+            "/* the shared kernel scratch and the activation arena */",
+            f"#define EL_MODEL_SCRATCH_BYTES {scratch_bytes}u",
+            "#define EL_MODEL_RAM_BYTES (EL_MODEL_STATE_BYTES + EL_MODEL_SCRATCH_BYTES)",
+        ],
+    )
+    written = {
+        "model_weights.h": "".join(weights_h),
+        "model_weights.c": "".join(weights_c),
+        "model.c": "".join(model_c),
+        "model_config.h": config,
+    }
+    for name, text in written.items():
+        (model_dir / name).write_text(text)
+    return NativeExport(
+        model_c=model_dir / "model.c",
+        model_h=model_dir / "model_config.h",
+        runtime_files=copied,
+        weights_bytes=weights_bytes,
+        state_bytes=state_bytes,
+        scratch_bytes=scratch_bytes,
+        macs=macs,
+        layers=layer_info,
+        weight_storage=weight_storage,
+        execution="whole_sequence",
+        arena_bytes=4 * arena_words,
+    )
+
+
+def _graph_headers(gp: _GraphPlan) -> set[str]:
+    """The kernel headers of the native_ops rows (their params structs)."""
+    return {
+        f"{g.params_ctype.removesuffix('_params')}.h" for g in gp.ops if g.kind in _NATIVE_OPS_KINDS
+    }

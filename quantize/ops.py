@@ -41,7 +41,10 @@ class OpRow:
 # The native engine's parts: "lstm" (el_lstm_s8), "gru" (el_gru_s8: GRU and SimpleRNN),
 # "fully_connected" (el_fully_connected_s8), "softmax" (el_softmax_s8), "last_step" (a slice of
 # the last time step: no code, the head reads the last layer's state), "view" (a reshape: no
-# code).
+# code); in a whole-sequence graph (runtime/el_graph.c) also "simple" (the kernels of
+# el_elementwise_s8.h: el_reverse_s8, el_concatenation_s8, el_add_s8 for ADD and SUB, el_mul_s8,
+# el_logistic_s8, el_tanh_s8, el_requantize_s8) and "native_ops" (the convolution, pooling and
+# reduction kernels that firmware_gen/native_ops.py describes).
 _ROWS = (
     OpRow(
         "UNIDIRECTIONAL_SEQUENCE_LSTM",
@@ -71,7 +74,9 @@ _ROWS = (
     OpRow("RESHAPE", reshape, "view", "AddReshape", ("reshape", "reshape_common"), arena=True),
     OpRow("SQUEEZE", reshape, None, "AddSqueeze", ("squeeze",)),
     OpRow("EXPAND_DIMS", reshape, None, "AddExpandDims", ("expand_dims",)),
-    OpRow("QUANTIZE", requantize, None, "AddQuantize", ("quantize", "quantize_common"), arena=True),
+    OpRow(
+        "QUANTIZE", requantize, "simple", "AddQuantize", ("quantize", "quantize_common"), arena=True
+    ),
     OpRow(
         "DEQUANTIZE",
         dequantize,
@@ -83,38 +88,57 @@ _ROWS = (
     OpRow("RELU", requantize, None, "AddRelu", ("activations", "activations_common"), arena=True),
     OpRow("RELU6", relu6, None, "AddRelu6", ("activations", "activations_common"), arena=True),
     OpRow("LEAKY_RELU", leaky_relu, None, "AddLeakyRelu", ("leaky_relu", "leaky_relu_common")),
-    OpRow("TANH", logistic_tanh, None, "AddTanh", ("tanh",), arena=True),
+    OpRow("TANH", logistic_tanh, "simple", "AddTanh", ("tanh",), arena=True),
     OpRow(
-        "LOGISTIC", logistic_tanh, None, "AddLogistic", ("logistic", "logistic_common"), arena=True
+        "LOGISTIC",
+        logistic_tanh,
+        "simple",
+        "AddLogistic",
+        ("logistic", "logistic_common"),
+        arena=True,
     ),
-    OpRow("ADD", add_sub, None, "AddAdd", ("add", "add_common"), arena=True),
-    OpRow("SUB", add_sub, None, "AddSub", ("sub", "sub_common"), arena=True),
-    OpRow("MUL", mul, None, "AddMul", ("mul", "mul_common"), arena=True),
+    OpRow("ADD", add_sub, "simple", "AddAdd", ("add", "add_common"), arena=True),
+    OpRow("SUB", add_sub, "simple", "AddSub", ("sub", "sub_common"), arena=True),
+    OpRow("MUL", mul, "simple", "AddMul", ("mul", "mul_common"), arena=True),
     OpRow("MAXIMUM", maximum_minimum, None, "AddMaximum", ("maximum_minimum",)),
     OpRow("MINIMUM", maximum_minimum, None, "AddMinimum", ("maximum_minimum",)),
-    OpRow("CONCATENATION", concatenation, None, "AddConcatenation", ("concatenation",), arena=True),
+    OpRow(
+        "CONCATENATION", concatenation, "simple", "AddConcatenation", ("concatenation",), arena=True
+    ),
     OpRow("SPLIT", split, None, "AddSplit", ("split",)),
     OpRow("TRANSPOSE", transpose, None, "AddTranspose", ("transpose", "transpose_common")),
     OpRow("PAD", pad, None, "AddPad", ("pad", "pad_common"), arena=True),
-    OpRow("REVERSE_V2", reverse_v2, None, "AddReverseV2", ("reverse",), arena=True),
-    OpRow("MEAN", mean, None, "AddMean", ("reduce", "reduce_common"), arena=True),
-    OpRow("REDUCE_MAX", reduce_max, None, "AddReduceMax", ("reduce", "reduce_common"), arena=True),
+    OpRow("REVERSE_V2", reverse_v2, "simple", "AddReverseV2", ("reverse",), arena=True),
+    OpRow("MEAN", mean, "native_ops", "AddMean", ("reduce", "reduce_common"), arena=True),
     OpRow(
-        "MAX_POOL_2D", max_pool_2d, None, "AddMaxPool2D", ("pooling", "pooling_common"), arena=True
+        "REDUCE_MAX",
+        reduce_max,
+        "native_ops",
+        "AddReduceMax",
+        ("reduce", "reduce_common"),
+        arena=True,
+    ),
+    OpRow(
+        "MAX_POOL_2D",
+        max_pool_2d,
+        "native_ops",
+        "AddMaxPool2D",
+        ("pooling", "pooling_common"),
+        arena=True,
     ),
     OpRow(
         "AVERAGE_POOL_2D",
         average_pool_2d,
-        None,
+        "native_ops",
         "AddAveragePool2D",
         ("pooling", "pooling_common"),
         arena=True,
     ),
-    OpRow("CONV_2D", conv_2d, None, "AddConv2D", ("conv", "conv_common"), arena=True),
+    OpRow("CONV_2D", conv_2d, "native_ops", "AddConv2D", ("conv", "conv_common"), arena=True),
     OpRow(
         "DEPTHWISE_CONV_2D",
         depthwise_conv_2d,
-        None,
+        "native_ops",
         "AddDepthwiseConv2D",
         ("depthwise_conv", "depthwise_conv_common"),
         arena=True,
