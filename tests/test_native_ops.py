@@ -666,3 +666,37 @@ def test_symbols_are_prefixed_by_the_name(real_cases: list[Case]) -> None:
     k = int(f["filter_h"]) * int(f["filter_w"]) * int(f["filter_c"])  # type: ignore[call-overload]
     out_c = int(f["output_c"])  # type: ignore[call-overload]
     assert conv.op.flash_bytes == out_c * (4 * -(-k // 4) + 4 + 8)
+
+
+def instruction_table(samples: int = 4) -> str:
+    """Instructions of one call of each real operator on the emulated Cortex-M4, with the DSP
+    path and without, as a markdown table (figures to 40 instructions: the timer's tick)."""
+    import tempfile
+
+    cases: list[Case] = []
+    for m, name in enumerate(ARCH_MODELS):
+        data = arch_tflite_path(name).read_bytes()
+        x = arch_inputs(ARCH_ARCHS[name], samples)
+        cases += _model_cases(f"arch {name}", f"el_a{m}", data, x)
+    for m, name in enumerate(("strided", "depthwise_separable", "conv_causal_avgpool")):
+        data = kernel_tflite_bytes(name)
+        x = kernel_inputs(KERNEL_MODELS[name], parse_model(data), samples)
+        cases += _model_cases(f"kernels {name}", f"el_k{m}", data, x)
+    tmp = Path(tempfile.mkdtemp())
+    ticks = {}
+    for dsp in (1, 0):
+        outputs, ticks[dsp] = run_qemu_m4(cases, tmp, dsp)
+        assert _mismatches(cases, outputs, "tflm") == {}
+    lines = [
+        "| operator | input -> output | MACs | instructions, DSP | without DSP |",
+        "|---|---|---|---|---|",
+    ]
+    for c, a, b in zip(cases, ticks[1], ticks[0], strict=True):
+        shapes = f"{list(c.op.input_shape)} -> {list(c.op.output_shape)}"
+        lines.append(f"| {c.label} | {shapes} | {c.op.macs} | {a} | {b} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    # python tests/test_native_ops.py: the instruction table of docs/native_engine.md
+    print(instruction_table())

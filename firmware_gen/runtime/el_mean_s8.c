@@ -55,13 +55,15 @@ el_status el_mean_s8(const el_mean_s8_params *params, const int8_t *input, int8_
                     int32_t r2;
                     int32_t r3;
                     int32_t y;
-                    for (r0 = 0; r0 < red[0]; r0++) {
-                        for (r1 = 0; r1 < red[1]; r1++) {
-                            for (r2 = 0; r2 < red[2]; r2++) {
-                                const int8_t *row =
-                                    base + r0 * stride[0] + r1 * stride[1] + r2 * stride[2];
+                    int32_t i0 = 0;
+                    for (r0 = 0; r0 < red[0]; r0++, i0 += stride[0]) {
+                        int32_t i1 = i0;
+                        for (r1 = 0; r1 < red[1]; r1++, i1 += stride[1]) {
+                            int32_t i2 = i1;
+                            for (r2 = 0; r2 < red[2]; r2++, i2 += stride[2]) {
+                                const int8_t *q = base + i2;
                                 for (r3 = 0; r3 < red[3]; r3++) {
-                                    sum += (uint32_t)(int32_t)row[r3];
+                                    sum += (uint32_t)(int32_t)q[r3];
                                 }
                             }
                         }
