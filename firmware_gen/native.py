@@ -69,6 +69,8 @@ RUNTIME_FILES = (
     "el_sigmoid_tanh.h",
     "el_sigmoid_tanh.c",
     "el_lstm_s8.c",
+    "el_lstm_units_armv6m.c",
+    "el_lstm_units_mve.c",
     "el_fully_connected_s8.c",
     "el_softmax_s8.c",
     "el_gru_s8.h",

@@ -23,6 +23,26 @@
 #include "el_fixedpoint.h"
 #include "el_sigmoid_tanh.h"
 
+/* The unit dot products of Armv6-M (el_lstm_units_armv6m.c: Thumb-1 assembly) and of
+ * Helium (el_lstm_units_mve.c: VMLADAVA on raw int8 inputs packed once per step). */
+#if defined(__GNUC__) && defined(__ARM_ARCH_6M__)
+#define EL_LSTM_ARMV6M 1
+const int32_t *el_lstm_unit_dots_armv6m(const int32_t *w, const int32_t *x, int32_t x_groups,
+                                        const int32_t *h, int32_t h_groups, const int32_t *bias,
+                                        int32_t acc[8]);
+#else
+#define EL_LSTM_ARMV6M 0
+#endif
+#if defined(__GNUC__) && defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+#define EL_LSTM_MVE 1
+void el_lstm_pack_s8_mve(const int8_t *src, int32_t n, int8_t *dst);
+const int32_t *el_lstm_unit_dots_mve(const int32_t *w, const int8_t *x, int32_t x_groups,
+                                     const int8_t *h, int32_t h_groups, const int32_t *bias,
+                                     int32_t acc[8], int32_t shift);
+#else
+#define EL_LSTM_MVE 0
+#endif
+
 int32_t el_lstm_s8_buffer_size(const el_lstm_s8_params *params)
 {
     const int32_t words = 2 * ((params->input_size + 3) >> 2) + 2 * ((params->hidden_size + 3) >> 2);
@@ -216,9 +236,31 @@ typedef struct {
 EL_NOINLINE const int32_t *el_lstm_unit_dots(const int32_t *w, const el_lstm_inputs *in,
                                              const int32_t *bias, int32_t acc[8])
 {
+#if EL_LSTM_ARMV6M
+    return el_lstm_unit_dots_armv6m(w, in->x, in->x_groups, in->h, in->h_groups, bias, acc);
+#else
     w = el_lstm_gates_dot(w, in->x, in->x_groups, bias, acc, 0);
     return el_lstm_gates_dot(w, in->h, in->h_groups, bias + 4, acc + 4, 0);
+#endif
 }
+
+#if EL_LSTM_MVE
+/* el_lstm_unit_dots() on Helium: in->x and in->h hold el_lstm_pack_s8_mve() copies; the
+ * short forms' doubled accumulators come from the sums doubled (shift 1). */
+EL_NOINLINE const int32_t *el_lstm_unit_dots_mve1(const int32_t *w, const el_lstm_inputs *in,
+                                                  const int32_t *bias, int32_t acc[8])
+{
+    return el_lstm_unit_dots_mve(w, (const int8_t *)in->x, in->x_groups, (const int8_t *)in->h,
+                                 in->h_groups, bias, acc, 0);
+}
+
+EL_NOINLINE const int32_t *el_lstm_unit_dots_mve2(const int32_t *w, const el_lstm_inputs *in,
+                                                  const int32_t *bias, int32_t acc[8])
+{
+    return el_lstm_unit_dots_mve(w, (const int8_t *)in->x, in->x_groups, (const int8_t *)in->h,
+                                 in->h_groups, bias, acc, 1);
+}
+#endif
 
 /* el_lstm_unit_dots() for weights stored as int16 pairs. */
 EL_NOINLINE const int32_t *el_lstm_unit_dots16(const int32_t *w, const el_lstm_inputs *in,
@@ -642,7 +684,7 @@ el_status el_lstm_s8_step(const el_lstm_s8_params *params, const int8_t *input, 
     const int32_t *bias = params->bias;
     const int32_t zp_h = params->hidden_zero_point;
     const int32_t clip = params->cell_clip;
-    const el_lstm_unit_dots_fn unit_dots =
+    el_lstm_unit_dots_fn unit_dots =
         (params->weight_bits == 16) ? el_lstm_unit_dots16 : el_lstm_unit_dots;
     el_lstm_inputs in;
     int32_t j;
@@ -654,8 +696,17 @@ el_status el_lstm_s8_step(const el_lstm_s8_params *params, const int8_t *input, 
     }
     /* The short forms take twice the accumulator: doubled inputs (and biases, doubled by
      * the generator) give it without a shift per gate. */
-    el_widen_s8_shl(input, params->input_size, x_wide, params->shift_only);
-    el_widen_s8_shl(hidden, params->hidden_size, h_wide, params->shift_only);
+#if EL_LSTM_MVE
+    if (params->weight_bits == 8) {
+        el_lstm_pack_s8_mve(input, params->input_size, (int8_t *)x_wide);
+        el_lstm_pack_s8_mve(hidden, params->hidden_size, (int8_t *)h_wide);
+        unit_dots = params->shift_only ? el_lstm_unit_dots_mve2 : el_lstm_unit_dots_mve1;
+    } else
+#endif
+    {
+        el_widen_s8_shl(input, params->input_size, x_wide, params->shift_only);
+        el_widen_s8_shl(hidden, params->hidden_size, h_wide, params->shift_only);
+    }
     in.x = x_wide;
     in.x_groups = in_groups;
     in.h = h_wide;
@@ -663,9 +714,12 @@ el_status el_lstm_s8_step(const el_lstm_s8_params *params, const int8_t *input, 
 
     if (params->shift_only) {
 #if EL_LSTM_UNITS_ASM
-        el_lstm_units_run(params, &in, hidden, cell);
-        return EL_STATUS_SUCCESS;
-#else
+        if (!EL_LSTM_MVE || params->weight_bits != 8) {
+            el_lstm_units_run(params, &in, hidden, cell);
+            return EL_STATUS_SUCCESS;
+        }
+#endif
+#if !EL_LSTM_UNITS_ASM || EL_LSTM_MVE
         const el_lstm_short_rq *q = params->short_rq;
         int32_t g;
         int32_t no_shift = 0;
