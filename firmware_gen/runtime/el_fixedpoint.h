@@ -125,6 +125,21 @@ EL_INLINE int32_t el_smmulr(int32_t a, int32_t b)
     int32_t r;
     __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
     return r;
+#elif defined(__ARM_ARCH_6M__)
+    /* Armv6-M has no SMULL and the library's 64-bit multiply is a call: four 16 x 16 MULS
+     * pieces instead, each of which fits an int32. With a = ah 2^16 + al, b = bh 2^16 + bl:
+     * a b + 2^31 = ah bh 2^32 + (mid_a + mid_b + 2^15) 2^16 + (al bl & 0xFFFF), mid_a = ah bl +
+     * (al bl >> 16), mid_b = al bh; the low 16 bits never carry past 2^32 (the 2^16 sum is an
+     * integer), and the middle sum is split so that no partial sum overflows. */
+    const int32_t ah = a >> 16;
+    const int32_t bh = b >> 16;
+    const uint32_t al = (uint32_t)a & 0xFFFFu;
+    const uint32_t bl = (uint32_t)b & 0xFFFFu;
+    const int32_t mid_a = ah * (int32_t)bl + (int32_t)((al * bl) >> 16);
+    const int32_t mid_b = (int32_t)al * bh;
+    const int32_t carry =
+        (int32_t)(((uint32_t)mid_a & 0xFFFFu) + ((uint32_t)mid_b & 0xFFFFu) + 0x8000u);
+    return ah * bh + (mid_a >> 16) + (mid_b >> 16) + (carry >> 16);
 #else
     /* The high word plus the carry of adding 2^31 to the low word: SMULL and one ADD. */
     const int64_t p = (int64_t)a * (int64_t)b;
