@@ -831,9 +831,17 @@ def main(argv: list[str] | None = None) -> int:
         help="boards for the TFLM firmwares (default: qemu-cortex-m4 if chosen, "
         "else the first chosen board)",
     )
+    parser.add_argument(
+        "--tflm-pair",
+        action="store_true",
+        help="build the i-th --tflm-dir tree for the i-th --tflm-boards board only (e.g. "
+        "reference kernels on the M0 and CMSIS-NN on the M55 in one run)",
+    )
     args = parser.parse_args(argv)
     try:
         trees = tflm_trees(args.tflm_dir, args.tflm_kernels)
+        if args.tflm_pair and len(args.tflm_boards or []) != len(trees):
+            raise ValueError("--tflm-pair needs one --tflm-boards board per --tflm-dir tree")
     except ValueError as exc:
         parser.error(str(exc))
     raw_argv = argv if argv is not None else sys.argv[1:]
@@ -872,8 +880,13 @@ def main(argv: list[str] | None = None) -> int:
         (m, v) for m in models for v in chosen
     ]
     tflm_boards = tflm_board_choice(args.tflm_boards, [v.board for v in chosen]) if trees else []
+    pairs = (
+        list(zip(trees, args.tflm_boards, strict=True))
+        if args.tflm_pair
+        else [(t, b) for t in trees for b in tflm_boards]
+    )
     tflm_jobs: list[tuple[BenchModel, Variant | tuple[str, TflmTree]]] = [
-        (m, (b, t)) for t in trees for b in tflm_boards for m in models
+        (m, (b, t)) for t, b in pairs for m in models
     ]
     # The first TFLM build compiles the library (minutes; builds take turns): start it first,
     # so that the native firmwares are measured meanwhile.
