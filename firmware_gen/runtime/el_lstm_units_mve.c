@@ -46,10 +46,11 @@ void el_lstm_pack_s8_mve(const int8_t *src, int32_t n, int8_t *dst)
     }
 }
 
-/* sums[g] = dot(weights of gate g, in) over `groups` column groups; returns the next
- * weights. */
-static const int32_t *el_lstm_gates_dot_mve(const int32_t *w, const int8_t *in, int32_t groups,
-                                            int32_t sums[4])
+/* acc[g] = bias[g] + (dot(weights of gate g, in) << shift) over `groups` column groups;
+ * returns the next weights. Inlined: a call per side costs more than a short side's MACs. */
+static inline __attribute__((always_inline)) const int32_t *
+el_lstm_gates_dot_mve(const int32_t *w, const int8_t *in, int32_t groups, const int32_t *bias,
+                      int32_t acc[4], int32_t shift)
 {
     int32_t a0 = 0;
     int32_t a1 = 0;
@@ -80,10 +81,10 @@ static const int32_t *el_lstm_gates_dot_mve(const int32_t *w, const int8_t *in, 
         a3 = vmladavaq_s8(a3, vreinterpretq_s8_s32(w3), x);
         w += 4 * groups;
     }
-    sums[0] = a0;
-    sums[1] = a1;
-    sums[2] = a2;
-    sums[3] = a3;
+    acc[0] = bias[0] + (int32_t)((uint32_t)a0 << shift);
+    acc[1] = bias[1] + (int32_t)((uint32_t)a1 << shift);
+    acc[2] = bias[2] + (int32_t)((uint32_t)a2 << shift);
+    acc[3] = bias[3] + (int32_t)((uint32_t)a3 << shift);
     return w;
 }
 
@@ -104,14 +105,8 @@ const int32_t *el_lstm_unit_dots_mve(const int32_t *w, const int8_t *x, int32_t 
                                      const int8_t *h, int32_t h_groups, const int32_t *bias,
                                      int32_t acc[8], int32_t shift)
 {
-    int32_t s[8];
-    int32_t k;
-    w = el_lstm_gates_dot_mve(w, x, x_groups, s);
-    w = el_lstm_gates_dot_mve(w, h, h_groups, s + 4);
-    for (k = 0; k < 8; k++) {
-        acc[k] = bias[k] + (int32_t)((uint32_t)s[k] << shift);
-    }
-    return w;
+    w = el_lstm_gates_dot_mve(w, x, x_groups, bias, acc, shift);
+    return el_lstm_gates_dot_mve(w, h, h_groups, bias + 4, acc + 4, shift);
 }
 
 #else
