@@ -127,6 +127,10 @@ def test_tflm_options_are_optional_and_checked(tmp_path: Path) -> None:
         run.main(["--tflm-kernels", "reference"])  # kernels without a tree: usage error
     with pytest.raises(SystemExit):
         run.main(["--tflm-dir", str(tmp_path / "none")])  # not a TFLM tree
+    with pytest.raises(SystemExit):  # --tflm-pair without one board per tree: usage error
+        run.main(
+            ["--tflm-dir", str(ref), str(cmsis), "--tflm-boards", "qemu-cortex-m0", "--tflm-pair"]
+        )
 
 
 def test_tflm_rows_sit_beside_the_native_ones() -> None:
