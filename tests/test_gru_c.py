@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from test_gru_integer import random_quantized
 
-from firmware_gen.native import gru_packed_weights, gru_scratch_words
+from firmware_gen.native import gru_packed_weights, gru_scratch_words, gru_short_rq
 from quantize.gru_params import GruParams, QuantizedRecurrent, gru_params
 from quantize.gru_reference import recurrent_sequence
 
@@ -37,14 +37,19 @@ def _rq(mult: np.ndarray, shift: np.ndarray) -> str:
     return ", ".join(f"{{{int(m)}, {int(s)}}}" for m, s in zip(mult, shift, strict=True))
 
 
-def c_layer(k: int, p: GruParams, x: np.ndarray, return_sequences: bool) -> tuple[str, str]:
-    """Definitions of layer k's constants and inputs, and the code that runs and prints it."""
+def c_layer(
+    k: int, p: GruParams, x: np.ndarray, return_sequences: bool, short: bool = True
+) -> tuple[str, str]:
+    """Definitions of layer k's constants and inputs, and the code that runs and prints it;
+    short=False forces the general requantizations (short_rq 0), as for a layer whose
+    accumulators may reach 2^30."""
     n, steps, _ = x.shape
     out_len = steps * p.hidden if return_sequences else p.hidden
     kind = "EL_GRU_KIND_GRU" if p.kind == "gru" else "EL_GRU_KIND_SIMPLE_RNN"
     scratch_words = gru_scratch_words(p.gates, p.input_size, p.hidden)
     w_x = np.array(gru_packed_weights(p.w_x, p.gates, p.hidden))
     w_h = np.array(gru_packed_weights(p.w_h, p.gates, p.hidden))
+    short_rq = gru_short_rq(p) if short else 0
     defs = f"""
 static const int32_t w_x{k}[] = {{{_ints(w_x)}}};
 static const int32_t w_h{k}[] = {{{_ints(w_h)}}};
@@ -56,7 +61,7 @@ static const el_gru_s8_params params{k} = {{
     {kind}, {int(p.reset_after)}, {p.input_size}, {p.hidden}, w_x{k}, w_h{k}, input_bias{k},
     recurrent_bias{k}, input_rq{k}, recurrent_rq{k}, {p.candidate_shift},
     {{{p.hidden_multiplier}, {p.hidden_shift}}}, {p.hidden_zero_point},
-    {{{p.output_multiplier}, {p.output_shift}}}, {p.output_zero_point}}};
+    {{{p.output_multiplier}, {p.output_shift}}}, {p.output_zero_point}, {short_rq}}};
 static const int8_t x{k}[] = {{{_ints(x)}}};
 static int32_t scratch{k}[{scratch_words}];
 static int8_t h{k}[{p.hidden}];
@@ -79,7 +84,9 @@ static int8_t out{k}[{out_len}];
 
 def c_program(layers: list[tuple[GruParams, np.ndarray, bool]]) -> str:
     """A C program that runs every layer on its inputs and writes the outputs to stdout."""
-    parts = [c_layer(k, *layer) for k, layer in enumerate(layers)]
+    # the short requantizations where the layer allows them on even layers, the general
+    # ones on odd layers: both forms of el_gru_s8 on every size of CASES
+    parts = [c_layer(k, *layer, short=k % 2 == 0) for k, layer in enumerate(layers)]
     defs = "".join(d for d, _ in parts)
     runs = "".join(r for _, r in parts)
     return f"""#include <stdio.h>
@@ -151,6 +158,9 @@ def test_c_kernel_equals_reference(kind: str, reset_after: bool, tmp_path: Path)
             x = rng.integers(-128, 128, size=(24, steps, inputs)).astype(np.int8)
             layers.append((gru_params(layer), x, i % 2 == 0))
     outputs = run_c(layers, tmp_path)
+    short = sum(gru_short_rq(p) for p, _, _ in layers[::2])
+    print(f"{short} of {len(layers[::2])} even layers take the short requantizations")
+    assert short > 0
     mismatches = total = 0
     for (p, x, return_sequences), got in zip(layers, outputs, strict=True):
         expected = recurrent_sequence(p, x)

@@ -180,10 +180,32 @@ EL_GRU_NOINLINE void el_gru_rows_dot(const int32_t *w, const int32_t *in, int32_
     }
 }
 
-/** A row's accumulator plus its bias, requantized and saturated to int16. */
-EL_INLINE int32_t el_gru_part(int32_t acc, int32_t bias, const el_requant *rq)
+/**
+ * el_mbqm() for |x| shifted left by max(shift, 0) below 2^30 (el_mbqm_short() with the
+ * left shift folded into the doubling): a right shift r >= 1 rounds by 2^(r - 1) and the
+ * sign, no right shift needs neither.
+ */
+EL_INLINE int32_t el_gru_rq_short(int32_t x, int32_t multiplier, int32_t shift)
 {
-    return el_sat16(el_mbqm(acc + bias, rq->multiplier, rq->shift));
+    const int32_t right = shift > 0 ? 0 : -shift;
+    const int32_t x2 = el_shl(x, (shift > 0 ? shift : 0) + 1);
+    return el_mbqm_short(x2, multiplier, (1 << right) >> 1, right, right != 0);
+}
+
+/** The general form out of line: layers that need it are rare, so it is kept small. */
+EL_GRU_NOINLINE int32_t el_gru_part_general(int32_t x, const el_requant *rq)
+{
+    return el_sat16(el_mbqm(x, rq->multiplier, rq->shift));
+}
+
+/** A row's accumulator plus its bias, requantized and saturated to int16; fast (a constant at
+ *  each call) selects the short form. */
+EL_INLINE int32_t el_gru_part(int32_t acc, int32_t bias, const el_requant *rq, int32_t fast)
+{
+    if (fast) {
+        return el_sat16(el_gru_rq_short(acc + bias, rq->multiplier, rq->shift));
+    }
+    return el_gru_part_general(acc + bias, rq);
 }
 
 /** Q3.12 tanh: TFLite Micro's input scaling by 3, no shift. */
@@ -192,46 +214,47 @@ EL_INLINE int32_t el_gru_tanh(int32_t x)
     return el_tanh_s16_in32(x, 3, 0, 0);
 }
 
-el_status el_gru_s8_step(const el_gru_s8_params *params, const int8_t *input, int8_t *hidden,
-                         int8_t *output, int32_t *scratch)
+/**
+ * The row products after x's, and per unit the gates and the new state, written in place
+ * (the products read h(t-1) widened in the scratch). fast (a constant at each call) selects the
+ * short requantizations of the rows. The update's requantization takes the short form always:
+ * |(1 - z) n| < 2^30 and 2^-15 / s_h <= 1/2 (docs/integer_gru.md, "Overflow").
+ */
+EL_INLINE void el_gru_units(const el_gru_s8_params *params, int8_t *hidden, int32_t *scratch,
+                             int32_t fast)
 {
     const int32_t in_n = params->input_size;
     const int32_t h_n = params->hidden_size;
     const int32_t zp = params->hidden_zero_point;
-    const int32_t in_groups = (in_n + 3) >> 2;
     const int32_t h_groups = (h_n + 3) >> 2;
     const int32_t h4 = 4 * h_groups;
     const int32_t gates = el_gru_gates(params);
     int32_t *const acc_x = scratch;
     int32_t *const acc_h = acc_x + gates * h4;
-    int32_t *const x_wide = acc_h + gates * h4;
-    int32_t *const h_wide = x_wide + 2 * in_groups;
+    int32_t *const h_wide = acc_h + gates * h4 + 2 * ((in_n + 3) >> 2);
     int32_t *const rh_wide = h_wide + 2 * h_groups;
     const int32_t *const ib = params->input_bias;
     const int32_t *const rb = params->recurrent_bias;
     const el_requant *const irq = params->input_rq;
     const el_requant *const rrq = params->recurrent_rq;
+    /* read once: the int8 stores to hidden may alias anything */
+    const int32_t hidden_multiplier = params->hidden_rq.multiplier;
+    const int32_t hidden_shift = params->hidden_rq.shift;
+    const int32_t candidate_shift = params->candidate_shift;
+    const int32_t reset_after = params->reset_after;
     int32_t j;
-
-    if (in_n <= 0 || h_n <= 0 ||
-        (params->kind != EL_GRU_KIND_GRU && params->kind != EL_GRU_KIND_SIMPLE_RNN)) {
-        return EL_STATUS_ARG_ERROR;
-    }
-    el_widen_s8(input, in_n, x_wide);
-    el_widen_s8(hidden, h_n, h_wide);
-    el_gru_rows_dot(params->w_x, x_wide, in_groups, gates * h_groups, acc_x);
 
     if (params->kind == EL_GRU_KIND_SIMPLE_RNN) {
         el_gru_rows_dot(params->w_h, h_wide, h_groups, h_groups, acc_h);
         for (j = 0; j < h_n; j++) {
-            const int32_t gx = el_gru_part(acc_x[j], ib[j], &irq[j]);
-            const int32_t gh = el_gru_part(acc_h[j], rb[j], &rrq[j]);
+            const int32_t gx = el_gru_part(acc_x[j], ib[j], &irq[j], fast);
+            const int32_t gh = el_gru_part(acc_h[j], rb[j], &rrq[j], fast);
             const int32_t t = el_gru_tanh(el_sat16(gx + gh));
-            const int32_t v = el_mbqm(t, params->hidden_rq.multiplier, params->hidden_rq.shift);
+            const int32_t v = el_gru_rq_short(t, hidden_multiplier, hidden_shift);
             hidden[j] = (int8_t)el_sat8(v + zp);
         }
     } else {
-        if (params->reset_after) {
+        if (reset_after) {
             el_gru_rows_dot(params->w_h, h_wide, h_groups, 3 * h_groups, acc_h);
         } else {
             /* z and r rows from h(t-1); then r x h in h's own quantization (|r (h - zp)| <
@@ -243,8 +266,8 @@ el_status el_gru_s8_step(const el_gru_s8_params *params, const int8_t *input, in
                 for (k = 0; k < 2 && j + k < h_n; k++) {
                     const int32_t row = h_n + j + k;
                     const int32_t r = el_sigmoid_s16_in32(
-                        el_sat16(el_gru_part(acc_x[h4 + j + k], ib[row], &irq[row]) +
-                                 el_gru_part(acc_h[h4 + j + k], rb[row], &rrq[row])));
+                        el_sat16(el_gru_part(acc_x[h4 + j + k], ib[row], &irq[row], fast) +
+                                 el_gru_part(acc_h[h4 + j + k], rb[row], &rrq[row], fast)));
                     rh[k] = el_sat8(el_rdbp(r * ((int32_t)hidden[j + k] - zp), 15) + zp);
                 }
                 rh_wide[j >> 1] = el_pack_s16x2(rh[0], rh[1]);
@@ -257,26 +280,68 @@ el_status el_gru_s8_step(const el_gru_s8_params *params, const int8_t *input, in
             const int32_t rr = h_n + j;
             const int32_t nr = 2 * h_n + j;
             const int32_t z =
-                el_sigmoid_s16_in32(el_sat16(el_gru_part(acc_x[j], ib[zr], &irq[zr]) +
-                                             el_gru_part(acc_h[j], rb[zr], &rrq[zr])));
-            const int32_t gx = el_gru_part(acc_x[2 * h4 + j], ib[nr], &irq[nr]);
-            const int32_t ghn = el_gru_part(acc_h[2 * h4 + j], rb[nr], &rrq[nr]);
+                el_sigmoid_s16_in32(el_sat16(el_gru_part(acc_x[j], ib[zr], &irq[zr], fast) +
+                                             el_gru_part(acc_h[j], rb[zr], &rrq[zr], fast)));
+            const int32_t gx = el_gru_part(acc_x[2 * h4 + j], ib[nr], &irq[nr], fast);
+            const int32_t ghn = el_gru_part(acc_h[2 * h4 + j], rb[nr], &rrq[nr], fast);
             const int32_t d = (int32_t)hidden[j] - zp;
             int32_t pre;
             int32_t acc;
-            if (params->reset_after) {
+            if (reset_after) {
                 const int32_t r =
-                    el_sigmoid_s16_in32(el_sat16(el_gru_part(acc_x[h4 + j], ib[rr], &irq[rr]) +
-                                                 el_gru_part(acc_h[h4 + j], rb[rr], &rrq[rr])));
-                pre = el_sat16(gx + el_rdbp(r * ghn, params->candidate_shift));
+                    el_sigmoid_s16_in32(el_sat16(el_gru_part(acc_x[h4 + j], ib[rr], &irq[rr], fast) +
+                                                 el_gru_part(acc_h[h4 + j], rb[rr], &rrq[rr], fast)));
+                pre = el_sat16(gx + el_rdbp(r * ghn, candidate_shift));
             } else {
                 pre = el_sat16(gx + ghn);
             }
             /* h' = z h + (1 - z) n in units of s_h 2^-15, one rounding shift to int8 */
-            acc = z * d + el_mbqm((EL_Q15_ONE - z) * el_gru_tanh(pre),
-                                  params->hidden_rq.multiplier, params->hidden_rq.shift);
+            acc = z * d + el_gru_rq_short((EL_Q15_ONE - z) * el_gru_tanh(pre), hidden_multiplier,
+                                          hidden_shift);
             hidden[j] = (int8_t)el_sat8(el_rdbp(acc, 15) + zp);
         }
+    }
+}
+
+/* el_gru_units() with the short requantizations, and with the general ones. */
+EL_GRU_NOINLINE void el_gru_units_short(const el_gru_s8_params *params, int8_t *hidden,
+                                        int32_t *scratch)
+{
+    el_gru_units(params, hidden, scratch, 1);
+}
+
+EL_GRU_NOINLINE void el_gru_units_general(const el_gru_s8_params *params, int8_t *hidden,
+                                          int32_t *scratch)
+{
+    el_gru_units(params, hidden, scratch, 0);
+}
+
+el_status el_gru_s8_step(const el_gru_s8_params *params, const int8_t *input, int8_t *hidden,
+                         int8_t *output, int32_t *scratch)
+{
+    const int32_t in_n = params->input_size;
+    const int32_t h_n = params->hidden_size;
+    const int32_t zp = params->hidden_zero_point;
+    const int32_t in_groups = (in_n + 3) >> 2;
+    const int32_t h_groups = (h_n + 3) >> 2;
+    const int32_t h4 = 4 * h_groups;
+    const int32_t gates = el_gru_gates(params);
+    int32_t *const x_wide = scratch + 2 * gates * h4;
+    int32_t *const h_wide = x_wide + 2 * in_groups;
+    int32_t j;
+
+    if (in_n <= 0 || h_n <= 0 ||
+        (params->kind != EL_GRU_KIND_GRU && params->kind != EL_GRU_KIND_SIMPLE_RNN)) {
+        return EL_STATUS_ARG_ERROR;
+    }
+    el_widen_s8(input, in_n, x_wide);
+    el_widen_s8(hidden, h_n, h_wide);
+    el_gru_rows_dot(params->w_x, x_wide, in_groups, gates * h_groups, scratch);
+
+    if (params->short_rq) {
+        el_gru_units_short(params, hidden, scratch);
+    } else {
+        el_gru_units_general(params, hidden, scratch);
     }
     if (output != NULL) {
         if (params->output_rq.multiplier == 0) {

@@ -52,6 +52,10 @@ typedef struct {
     int32_t hidden_zero_point;        /**< zp_h: the state's zero point (real 0) */
     el_requant output_rq;             /**< s_h / s_out; multiplier 0: output = state */
     int32_t output_zero_point;        /**< zp_out */
+    int32_t short_rq;                 /**< 1: every row's |accumulator + bias| shifted left
+                                           by its shift is below 2^30 (checked when the
+                                           model is generated), so the requantizations take
+                                           the short SMMLAR form; 0: the general one */
 } el_gru_s8_params;
 
 /**
