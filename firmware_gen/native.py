@@ -227,6 +227,18 @@ def gru_scratch_words(gates: int, input_size: int, hidden: int) -> int:
     return 2 * gates * 4 * h_groups + 2 * in_groups + 4 * h_groups
 
 
+def gru_short_rq(p: GruParams) -> int:
+    """1 when every row's accumulator plus bias, shifted left by its requantization's left shift,
+    stays below 2^30 for any int8 input (|W . v| <= 128 sum |W|), so el_gru_s8 may take the
+    short SMMLAR form of the requantization (el_gru_rq_short()); else 0, the general form."""
+    for w, bias, shift in ((p.w_x, p.input_bias, p.input_shift),
+                           (p.w_h, p.recurrent_bias, p.recurrent_shift)):  # fmt: skip
+        bound = 128 * np.abs(w.astype(np.int64)).sum(axis=1) + np.abs(bias.astype(np.int64))
+        if np.any(bound << np.maximum(np.asarray(shift, np.int64), 0) >= 1 << 30):
+            return 0
+    return 1
+
+
 def gru_packed_weights(w: np.ndarray, gates: int, hidden: int) -> list[int]:
     """A GRU / SimpleRNN matrix ([gates * hidden][columns] int8) as el_gru_s8 reads it: each
     gate's rows padded to a multiple of 4, then per block of four rows and per group of four
@@ -750,6 +762,7 @@ def _emit_gru(e: _Emitted, layer: _Gru) -> int:
         "hidden_zero_point": p.hidden_zero_point,
         "output_rq": _requant((p.output_multiplier, p.output_shift)),
         "output_zero_point": p.output_zero_point,
+        "short_rq": gru_short_rq(p),
     }
     e.params.append(f"/* {kind} {p.input_size} -> {p.hidden} */\n")
     e.struct("el_gru_s8_params", f"{n}_params", fields)
