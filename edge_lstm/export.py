@@ -67,14 +67,20 @@ def export_project(
     fmt: str = "make",
     weight_storage: str = "int8",
     force: bool = False,
+    name: str = "el_model",
 ) -> ExportResult:
     """Write the firmware folder ``out_dir``, replacing it only when that is safe or forced.
 
     An existing folder is replaced when edge-lstm wrote it (it holds edge_lstm.json) or it is
     empty; any other non-empty folder is the user's and is refused without ``force``. Files and
     devices are never replaced. Every check runs before anything is written.
+
+    ``name`` is the model's C name (the prefix of its functions, NAME.h): models exported with
+    different names link into one image. The library formats (cmake-lib, zephyr,
+    platformio-lib) hold the model and the engine only: no app, no board code.
     """
     from edge_lstm.harness.cgen import write_c_header
+    from edge_lstm.library_formats import DEFAULT_NAME, check_name
     from edge_lstm.project_formats import check_format
     from quantize.tflite_ir import read_model
     from targets.project import add_board_support
@@ -91,6 +97,12 @@ def export_project(
             f"--weights {weight_storage} is a native-engine option; TFLM reads the .tflite "
             "weights as they are (drop --weights or use --runtime native)"
         )
+    check_name(name)
+    if name != DEFAULT_NAME and runtime != "native":
+        raise BadInputError(
+            f"--name is an option of the native runtime (the TFLM glue keeps el_model_*); "
+            f"drop --name {name} or use --runtime native"
+        )
     board = get_board(board_name)
     check_format(fmt, runtime, board.name)
     out_dir = Path(out_dir)
@@ -105,9 +117,11 @@ def export_project(
     try:
         details: dict[str, Any]
         if runtime == "native":
+            from edge_lstm.library_formats import name_model
             from firmware_gen.native import generate
 
             native = generate(model, work, weight_storage=weight_storage)
+            name_model(work / "model", name)
             details = native.as_dict()
             flash = native.weights_bytes + CODE_BYTES_ESTIMATE
             ram = native.ram_bytes + STACK_BYTES_ESTIMATE
@@ -141,8 +155,23 @@ def export_project(
             meta["weight_storage"] = weight_storage
         write_manifest(work, meta)
         add_board_support(work, board)
+        if name != DEFAULT_NAME:
+            meta["name"] = name
+            write_manifest(work, meta)
+            details["name"] = name
+        if name != DEFAULT_NAME and fmt not in LIBRARY_LAYOUTS:
+            from edge_lstm.library_formats import public_header
+
+            (work / "model" / f"{name}.h").write_text(
+                public_header(work / "model", name, Path(model_path).name, model.sha256),
+                encoding="utf-8",
+            )
         if fmt != "make":
-            _apply_format(work, fmt, board, Path(model_path), model.sha256)
+            library = _apply_format(
+                work, fmt, board, Path(model_path), model.sha256, name, flash, ram, details
+            )
+            if fmt == "arduino" or fmt in LIBRARY_LAYOUTS:
+                details["library"] = library
         _move_into_place(work, out_dir)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -237,21 +266,47 @@ def _move_into_place(work: Path, out_dir: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _apply_format(work: Path, fmt: str, board: Any, model_path: Path, sha256: str) -> None:
-    """Turn the assembled make folder into ``fmt`` and record the format in edge_lstm.json."""
-    from edge_lstm import project_formats
+#: Formats whose folder is laid out by edge_lstm.library_formats (NAME.h in include/).
+LIBRARY_LAYOUTS = ("cmake-lib", "zephyr", "platformio-lib")
 
-    name = project_formats.library_name(model_path)
+
+def _apply_format(
+    work: Path,
+    fmt: str,
+    board: Any,
+    model_path: Path,
+    sha256: str,
+    c_name: str = "el_model",
+    flash: int = 0,
+    ram: int = 0,
+    details: dict[str, Any] | None = None,
+) -> str:
+    """Turn the assembled make folder into ``fmt`` and record the format in edge_lstm.json;
+    the library's name (Arduino, PlatformIO)."""
+    from edge_lstm import library_formats, project_formats
+
+    if c_name != library_formats.DEFAULT_NAME:
+        name = c_name
+    else:
+        name = project_formats.library_name(model_path)
     if fmt == "cmake":
         project_formats.write_cmake(work, board)
     elif fmt == "platformio":
         project_formats.to_platformio(work, board, name)
     elif fmt == "arduino":
-        project_formats.to_arduino(work, name, model_path.name, sha256)
+        project_formats.to_arduino(work, name, model_path.name, sha256, c_name)
+    elif fmt in LIBRARY_LAYOUTS:
+        arch = board.gcc_arch_flags() if not board.is_host else []
+        library_formats.to_library(
+            work, fmt, c_name, model_path.name, sha256, arch, flash, ram, details or {}
+        )
     meta = read_manifest(work).data
     meta["format"] = fmt
-    if fmt == "arduino":
-        # The Arduino core, not a board file, supplies start-up and the serial port.
+    if fmt == "arduino" or fmt in LIBRARY_LAYOUTS:
+        # The Arduino core, or the user's firmware, supplies start-up and the serial port.
         meta.pop("board", None)
         meta["library"] = name
     write_manifest(work, meta)
+    if fmt == "arduino":
+        project_formats.arduino_zip(work, name)
+    return name

@@ -36,7 +36,10 @@ from targets.project import (
 )
 from targets.registry import Board
 
-FORMATS = ("make", "cmake", "platformio", "arduino")
+#: make, cmake, platformio: a firmware for a board (the serial-protocol app); arduino: a library
+#: with that app and API examples; cmake-lib, zephyr, platformio-lib: the model alone, as a
+#: library of the user's firmware (edge_lstm.library_formats).
+FORMATS = ("make", "cmake", "platformio", "arduino", "cmake-lib", "zephyr", "platformio-lib")
 
 
 @dataclass(frozen=True)
@@ -330,14 +333,24 @@ env.Append(CFLAGS=CFLAGS, LINKFLAGS=LINKFLAGS)  # noqa: F821
 # Arduino
 
 
-def to_arduino(project_dir: Path, name: str, model_file: str, sha256: str) -> None:
+def to_arduino(
+    project_dir: Path, name: str, model_file: str, sha256: str, c_name: str = "el_model"
+) -> None:
     """Rearrange a make folder into an Arduino library, in place.
 
     The Arduino core owns start-up, the linker script and the serial port, so bsp/ is replaced
     by el_bsp_arduino.cpp on top of `Serial`, `micros()` and `yield()`. el_app.c is kept byte
     for byte (as el_app_impl.inc) and wrapped so that its loop body runs from `loop()` instead
     of its own `main()`, which would clash with the core's.
+
+    ``c_name`` is the model's C name (export --name): the library's functions are
+    c_name_invoke, ...; a named library is also called ``name`` == c_name, and its header
+    src/<name>.h is the generated public header. Three examples: the serial-protocol app
+    (<name>), one sequence from a static buffer (<name>_invoke) and samples fed one at a time
+    through step() (<name>_stream).
     """
+    from edge_lstm.library_formats import DEFAULT_NAME, fill, public_header
+
     project_dir = Path(project_dir)
     src = project_dir / "src"
     src.mkdir()
@@ -354,13 +367,46 @@ def to_arduino(project_dir: Path, name: str, model_file: str, sha256: str) -> No
     for glue in ARDUINO_GLUE:
         shutil.copyfile(ARDUINO_DIR / glue, src / glue)
     guard = re.sub(r"[^A-Za-z0-9]", "_", name).upper() + "_H"
-    (src / f"{name}.h").write_text(_fill("library.h.in", name=name, guard=guard), encoding="utf-8")
-    example = project_dir / "examples" / name
-    example.mkdir(parents=True)
-    (example / f"{name}.ino").write_text(_fill("example.ino.in", name=name), encoding="utf-8")
+    if c_name == DEFAULT_NAME:
+        header = _fill("library.h.in", name=name, guard=guard)
+    else:
+        header = public_header(src, c_name, model_file, sha256).replace(
+            "#include <stdint.h>\n",
+            '#include <stdint.h>\n\n#include "el_app_arduino.h" /* the serial-protocol app */\n',
+            1,
+        )
+    (src / f"{name}.h").write_text(header, encoding="utf-8")
+    upper = "EL_MODEL" if c_name == DEFAULT_NAME else c_name.upper()
+    sketches = {
+        name: _fill("example.ino.in", name=name),
+        f"{name}_invoke": fill("arduino/invoke.ino.in", name=c_name, NAME=upper, header=name),
+        f"{name}_stream": fill("arduino/stream.ino.in", name=c_name, NAME=upper, header=name),
+    }
+    for sketch, text in sketches.items():
+        example = project_dir / "examples" / sketch
+        example.mkdir(parents=True)
+        (example / f"{sketch}.ino").write_text(text, encoding="utf-8")
     (project_dir / "library.properties").write_text(
         _library_properties(name, model_file, sha256), encoding="utf-8"
     )
+
+
+def arduino_zip(project_dir: Path, name: str) -> Path:
+    """<name>.zip of the library, its files under <name>/: what the Arduino IDE's
+    "Add .ZIP Library" installs. Written inside the export, so the export's atomic rename
+    covers it; the zip leaves itself out."""
+    import zipfile
+
+    project_dir = Path(project_dir)
+    target = project_dir / f"{name}.zip"
+    partial = project_dir / f".{name}.zip.partial"
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(project_dir.rglob("*")):
+            if path in (target, partial) or not path.is_file():
+                continue
+            archive.write(path, f"{name}/{path.relative_to(project_dir).as_posix()}")
+    partial.rename(target)
+    return target
 
 
 def _library_properties(name: str, model_file: str, sha256: str) -> str:
@@ -379,6 +425,7 @@ category={ARDUINO_CATEGORY}
 url={ARDUINO_URL}
 architectures={",".join(ARDUINO_ARCHITECTURES)}
 includes={name}.h
+dot_a_linkage=true
 """
 
 

@@ -467,4 +467,4 @@ def test_cli_help_lists_the_formats() -> None:
         timeout=60,
     )
     assert done.returncode == 0
-    assert "[make|cmake|platformio|arduino]" in done.stdout
+    assert "[make|cmake|platformio|arduino|cmake-lib|zephyr|platformio-lib]" in done.stdout

@@ -9,13 +9,19 @@ from pathlib import Path
 import click
 
 from edge_lstm.commands.options import board_option, json_flag, weights_option
-from edge_lstm.export import RUNTIMES, TFLM_KERNELS, export_project
+from edge_lstm.export import LIBRARY_LAYOUTS, RUNTIMES, TFLM_KERNELS, export_project
 from edge_lstm.project_formats import FORMATS
 
 BUILD_HINTS = {
     "cmake": "cmake -S {dir} -B {dir}/build-cmake && cmake --build {dir}/build-cmake",
     "platformio": "pio run -d {dir}",
-    "arduino": "copy {dir} into your Arduino libraries folder, open its example sketch",
+    "arduino": "copy {dir} into your Arduino libraries folder (or Sketch > Include Library > "
+    "Add .ZIP Library: {dir}/{library}.zip), open one of its examples",
+    "cmake-lib": "add_subdirectory({dir}) in your CMakeLists.txt, then "
+    "target_link_libraries(your_app PRIVATE {library}); {dir}/README.md has the API",
+    "zephyr": "list(APPEND ZEPHYR_EXTRA_MODULES {dir}) before find_package(Zephyr), "
+    "CONFIG_{symbol}=y in prj.conf",
+    "platformio-lib": "copy {dir} into your project's lib/ folder, #include <{library}.h>",
 }
 
 
@@ -57,7 +63,17 @@ BUILD_HINTS = {
     default="make",
     show_default=True,
     help="make: a Makefile folder; cmake: the same plus CMakeLists.txt and a toolchain file; "
-    "platformio: a PlatformIO project; arduino: an Arduino library with an example sketch.",
+    "platformio: a PlatformIO project; arduino: an Arduino library with example sketches (and "
+    "its .zip); cmake-lib, zephyr, platformio-lib: the model alone as a library of your own "
+    "firmware (no app, no board code, --board not needed).",
+)
+@click.option(
+    "--name",
+    "c_name",
+    default="el_model",
+    show_default=True,
+    help="The model's C name: header NAME.h, functions NAME_init/NAME_invoke/NAME_step..., "
+    "macros NAME_INPUT_BYTES...; models with different names link into one image.",
 )
 @weights_option
 @click.option(
@@ -75,15 +91,19 @@ def export(
     output: Path,
     fmt: str,
     weight_storage: str,
+    c_name: str,
     force: bool,
     as_json: bool,
 ) -> None:
-    """Write a self-contained firmware folder for MODEL on BOARD.
+    """Write a self-contained firmware folder for MODEL on BOARD, or MODEL as a library.
 
     The folder builds with `make -C DIR` (or `edge-lstm build DIR`) and holds the model code,
     the C runtime, the serial-protocol app and the board support. --format cmake adds a
     CMakeLists.txt, --format platformio writes a PlatformIO project (`pio run`), --format arduino
-    an Arduino library whose example sketch serves the protocol over Serial.
+    an Arduino library (and its .zip) whose examples serve the protocol over Serial, run the
+    model on a buffer and feed it one sample at a time. --format cmake-lib, zephyr and
+    platformio-lib write the model alone as a library of your firmware: include/NAME.h, the
+    model, the shared engine, host examples and a README (docs/integration.md).
 
     An existing -o is replaced when it is an earlier export (its build/ goes with it) or empty;
     any other folder only with --force.
@@ -92,6 +112,7 @@ def export(
     Example:
       edge-lstm export model.tflite --board qemu-cortex-m4 -o fw
       edge-lstm export model.tflite --board nucleo-f446re --format platformio -o pio
+      edge-lstm export wake.tflite --format cmake-lib --name wake -o libs/wake
     """
     result = export_project(
         model,
@@ -103,6 +124,7 @@ def export(
         fmt=fmt,
         weight_storage=weight_storage,
         force=force,
+        name=c_name,
     )
     if result.replaced_build:
         click.echo(
@@ -113,8 +135,13 @@ def export(
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))
         return
+    library = result.details.get("library", "")
     if result.format == "arduino":
         click.echo(f"wrote {result.out_dir} (Arduino library, {result.runtime} runtime)")
+    elif result.format in LIBRARY_LAYOUTS:
+        click.echo(
+            f"wrote {result.out_dir} ({result.format} library {library}, header {library}.h)"
+        )
     elif result.format == "make":
         click.echo(f"wrote {result.out_dir} ({result.runtime} runtime, board {result.board})")
     else:
@@ -123,7 +150,10 @@ def export(
             f"{result.format} project)"
         )
     if result.format != "make":
-        click.echo(f"build it: {BUILD_HINTS[result.format].format(dir=result.out_dir)}")
+        hint = BUILD_HINTS[result.format].format(
+            dir=result.out_dir, library=library, symbol=f"EDGE_LSTM_{library.upper()}"
+        )
+        click.echo(f"{'use' if result.format in LIBRARY_LAYOUTS else 'build'} it: {hint}")
     # make and cmake folders keep the Makefile, which `edge-lstm build` sizes exactly.
     exact = (
         f"edge-lstm build {result.out_dir}"

@@ -15,6 +15,28 @@
 
 #include "model_config.h"
 
+/*
+ * The name of the model's functions. An export with `--name NAME` defines EL_MODEL_NAME in its
+ * model_config.h; the el_model_* names below then stand for NAME_* (zlib's Z_PREFIX does the
+ * same), so el_model.c, the app and any code written against this header compile unchanged,
+ * and two models with different names link into one image. Without a name nothing is renamed.
+ */
+#ifndef EL_MODEL_NAME
+#define EL_MODEL_NAME el_model
+#endif
+#define EL_MODEL_PASTE_(a, b) a##b
+#define EL_MODEL_PASTE(a, b) EL_MODEL_PASTE_(a, b)
+/** NAME_suffix for the suffix _suffix, e.g. EL_MODEL_SYMBOL(_init) is wake_init. */
+#define EL_MODEL_SYMBOL(suffix) EL_MODEL_PASTE(EL_MODEL_NAME, suffix)
+#define el_model_sha256 EL_MODEL_SYMBOL(_sha256)
+#define el_model_runtime EL_MODEL_SYMBOL(_runtime)
+#define el_model_init EL_MODEL_SYMBOL(_init)
+#define el_model_reset EL_MODEL_SYMBOL(_reset)
+#define el_model_invoke EL_MODEL_SYMBOL(_invoke)
+#define el_model_step EL_MODEL_SYMBOL(_step)
+#define el_model_output EL_MODEL_SYMBOL(_output)
+#define el_model_ram_bytes EL_MODEL_SYMBOL(_ram_bytes)
+
 #ifdef __cplusplus
 extern "C" {
 #endif
