@@ -1138,6 +1138,7 @@ class _GraphPlan:
     arena_bytes: int
     output_offset: int
     output_bytes: int
+    views: dict[int, tuple[int, int]] = field(default_factory=dict)  # tensor -> (holder, offset)
 
 
 def _elements(t: Tensor) -> int:
@@ -1537,6 +1538,7 @@ def plan_graph(model: Model, weight_storage: str = "int8") -> _GraphPlan:
         arena_bytes=arena_bytes,
         output_offset=offsets[out_holder] + out_offset,
         output_bytes=out.nbytes,
+        views=dict(view),
     )
 
 

@@ -149,6 +149,11 @@ def export(
             f"wrote {result.out_dir} ({result.runtime} runtime, board {result.board}, "
             f"{result.format} project)"
         )
+    if result.details.get("execution") == "whole_sequence":
+        click.echo(
+            "the model needs whole sequences (a whole-sequence graph): el_model_step() buffers "
+            "the steps and el_model_output() answers once all of them are in"
+        )
     if result.format != "make":
         hint = BUILD_HINTS[result.format].format(
             dir=result.out_dir, library=library, symbol=f"EDGE_LSTM_{library.upper()}"
