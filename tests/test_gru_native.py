@@ -5,7 +5,8 @@ tests/test_gru_integer.py checks against a scalar integer implementation written
 docs/integer_gru.md and against float Keras. The models are those of tests/test_gru_custom.py
 (GRU with reset_after True and False, SimpleRNN, stacked, mixed with LSTM, sequence output);
 each runs on the host under the strict flags and the sanitizers (whole sequences and the
-streaming step() API), and on the emulated Cortex-M0, M3 and M4 through the UART.
+streaming step() API), and on the emulated Cortex-M0, M3, M4 and M55 through the UART (300
+inputs). tests/test_gru_boards.py adds the edge sizes and the Cortex-M4 built without DSP.
 """
 
 from __future__ import annotations
@@ -49,7 +50,9 @@ def test_host_engine_equals_reference(name: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.toolchain
-@pytest.mark.parametrize("board_name", ["qemu-cortex-m0", "qemu-cortex-m3", "qemu-cortex-m4"])
+@pytest.mark.parametrize(
+    "board_name", ["qemu-cortex-m0", "qemu-cortex-m3", "qemu-cortex-m4", "qemu-cortex-m55"]
+)
 def test_emulated_boards_equal_reference(board_name: str) -> None:
     from edge_lstm.harness.device import Device
     from targets.qemu import QemuBoard
@@ -58,7 +61,7 @@ def test_emulated_boards_equal_reference(board_name: str) -> None:
     require("arm-none-eabi-gcc")
     require("qemu-system-arm")
     name = "gru-rnn-dense"  # GRU (reset_after) -> SimpleRNN -> Dense x 2
-    data, x, want = _model_and_inputs(name, 24)
+    data, x, want = _model_and_inputs(name)
     model_path = CACHE_DIR / "gru-native" / f"{name}.tflite"
     model_path.parent.mkdir(parents=True, exist_ok=True)
     model_path.write_bytes(data)
