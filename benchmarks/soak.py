@@ -268,7 +268,9 @@ def clean(models: list[str], samples: int, repeats: int, tree: Path | None) -> d
                 "samples_per_second": [round(r, 2) for r in doc["rates"]],
                 "median_samples_per_second": round(statistics.median(doc["rates"]), 2),
                 "exchanges_per_sample": round(
-                    doc["link"]["exchanges"] / (repeats * samples + 2), 2
+                    doc["link"].get("exchanges", doc["link"]["frames_sent"])
+                    / (repeats * samples + 2),
+                    2,
                 ),
             }
         )
