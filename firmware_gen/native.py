@@ -1292,7 +1292,7 @@ def _graph_simple_op(model: Model, op: Operator, name: str) -> _GraphOp:
             op.outputs[0],
             const2,
             arrays,
-            macs=size,
+            macs=0,  # an elementwise product, not a matrix one (as inspect counts)
         )
     if op.opcode in ("LOGISTIC", "TANH"):
         pl = logistic_tanh_params(model, op)
