@@ -1,7 +1,9 @@
 /**
  * @file el_model.c
  * @brief el_model.h on the native engine: thin functions over the model's generated layer
- *        table (el_model_net, in model/model.c).
+ *        table (el_model_net, in model/model.c), or, for a model that needs whole sequences
+ *        (model_config.h defines EL_MODEL_WHOLE_SEQUENCE), over its operator table
+ *        (el_model_graph, walked by el_graph.c).
  *
  * The control flow is el_net.c's, shared by every model of an image; this file only binds the
  * API's names to one model's table, so a firmware holding several models compiles it once per
