@@ -409,9 +409,14 @@ def _lstm(model: Model, op: Operator, name: str, weight_bits: int = 8) -> _Lstm:
         int(np.max(np.abs(bias_words[:, g]) + 128 * np.abs(w.data.astype(np.int64)).sum(axis=1)))
         for g, w in enumerate(wx + wh)
     ]
+    # A left shift L is exact on the short form when the doubled accumulator shifted by L
+    # still fits an int32 (then TFLM's x * 2^L does not wrap either).
     shift_only = int(
         all(b < 2**30 for b in bounds)
-        and all(-31 <= sh <= 0 for _, sh in input_rq + recurrent_rq)
+        and all(
+            -31 <= sh <= 0 or (b << (sh + 1)) < 2**31
+            for b, (_, sh) in zip(bounds, input_rq + recurrent_rq, strict=True)
+        )
         and -31 <= hidden_rq[1] <= -1
         and all(m == 2**30 and -29 <= sh <= -1 for m, sh in (forget_cell_rq, input_gate_rq))
     )
@@ -644,6 +649,20 @@ def _short(pair: tuple[int, int]) -> dict[str, Initializer]:
     }
 
 
+def _gate_shifts(layer: _Lstm) -> str:
+    """Which requantization block of the kernel the layer's gate sides take (el_lstm_rq_form)."""
+    shifts = [sh for _, sh in layer.input_rq + layer.recurrent_rq]
+    return "left" if max(shifts) > 0 else ("none" if max(shifts) == 0 else "right")
+
+
+def _gate_short(pair: tuple[int, int]) -> dict[str, Initializer]:
+    """An el_gate_rq: a right shift as in _short(), or a left shift with nothing to round."""
+    m, shift = pair
+    if shift > 0:
+        return {"left": shift, "multiplier": m, "half": 0, "right": 0, "round_neg": 0}
+    return {"left": 0} | _short(pair)
+
+
 def short_rq_fields(layer: _Lstm) -> dict[str, Initializer]:
     """The layer's el_lstm_short_rq: the short requantization forms' constants.
 
@@ -655,7 +674,8 @@ def short_rq_fields(layer: _Lstm) -> dict[str, Initializer]:
     lo, hi = (-clip, clip) if clip >= 0 else (-32768, 32767)
     return {
         "gate": [
-            [_short(x), _short(h)] for x, h in zip(layer.input_rq, layer.recurrent_rq, strict=True)
+            [_gate_short(x), _gate_short(h)]
+            for x, h in zip(layer.input_rq, layer.recurrent_rq, strict=True)
         ],
         "kept_add": (1 << -fc_shift) + 1,
         "kept_s1": 1 - fc_shift,
@@ -824,8 +844,12 @@ def _emit_lstm(e: _Emitted, layer: _Lstm) -> tuple[int, dict[str, Any]]:
             "flash_bytes": lw,
             "weight_bits": layer.weight_bits,
             # short: the fast requantization forms (and, on DSP cores, the units routine);
-            # general: MultiplyByQuantizedMultiplier in C (a left shift or a huge bound)
+            # general: MultiplyByQuantizedMultiplier in C (an accumulator bound too large for
+            # the short forms)
             "requantization": "short" if layer.shift_only else "general",
+            # the gate sides' shifts: "right" (all right shifts), "none" (some side without a
+            # shift), "left" (some side with a left shift); each is a units-routine block
+            "gate_shifts": _gate_shifts(layer),
             "gates_in_range": bool(layer.gates_in_range),
             "state_bytes": 3 * layer.hidden,
             "macs_per_step": layer.macs,

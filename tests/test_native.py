@@ -416,18 +416,53 @@ def test_qemu_m4_units_routine(name: str, weights: str, generated, tflm_referenc
 
 def test_scale_models_select_the_forms_they_are_for() -> None:
     """ "scaled" has input-side gate requantizations without a right shift (the short form with
-    right 0) and "raw" a left shift (the general form): the tests below run both."""
+    right 0) and "raw" a left shift (the short form with the accumulator shifted left): both
+    stay on the short forms, and the tests below run both."""
     scaled = native.plan(read_model(model_zoo.tflite_path("scaled"))).lstms[0]
     raw = native.plan(read_model(model_zoo.tflite_path("raw"))).lstms[0]
     assert scaled.shift_only == 1 and any(shift == 0 for _, shift in scaled.input_rq)
-    assert raw.shift_only == 0 and any(shift > 0 for _, shift in raw.input_rq)
+    assert raw.shift_only == 1 and any(shift > 0 for _, shift in raw.input_rq)
+
+
+def test_left_shift_sides_are_written_for_the_kernel() -> None:
+    """A left-shift side is (left, multiplier, 0, 0, 0): the kernel shifts the doubled
+    accumulator and takes the SMMLAR alone; a right-shift side has left 0. The bound that
+    makes it exact: 2 |acc| 2^left < 2^31 for every accumulator the layer can reach."""
+    raw = native.plan(read_model(model_zoo.tflite_path("raw"))).lstms[0]
+    fields = native.short_rq_fields(raw)
+    for g, (m, shift) in enumerate(raw.input_rq):
+        side = fields["gate"][g][0]
+        if shift > 0:
+            assert side == {"left": shift, "multiplier": m, "half": 0, "right": 0, "round_neg": 0}
+        else:
+            assert side["left"] == 0 and side["right"] == -shift
+    assert native.scalar_count(fields) == 55
+
+
+def test_a_left_shift_that_could_overflow_takes_the_general_path() -> None:
+    """The short form's left shift needs 2 |acc| 2^left < 2^31; a layer whose bound is one
+    step from that limit keeps the general MultiplyByQuantizedMultiplier."""
+    model = read_model(model_zoo.tflite_path("raw"))
+    raw = native.plan(model).lstms[0]
+    left = max(shift for _, shift in raw.input_rq)
+    lstm = next(op for op in model.operators if op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM")
+    # the bound is |folded bias| + 128 sum |w| >= |bias|: an input gate bias of 2^(30 - left)
+    # alone puts 2 |acc| 2^left at 2^31
+    bias_t = model.tensor(lstm.inputs[12])
+    big = np.full_like(bias_t.data, 1 << (30 - left))
+    tensors = list(model.tensors)
+    tensors[lstm.inputs[12]] = dataclasses.replace(bias_t, data=big)
+    changed = dataclasses.replace(model, tensors=tuple(tensors))
+    assert native.plan(changed).lstms[0].shift_only == 0
 
 
 def test_export_reports_the_requantization_path(tmp_path: Path) -> None:
-    """export --json says which path each LSTM layer takes, so a slow one is visible."""
-    for name, path in (("scaled", "short"), ("raw", "general")):
+    """export --json says which path and gate shift form each LSTM layer takes."""
+    for name, shifts in (("scaled", "none"), ("raw", "left"), ("small", "right")):
         export = native.generate(read_model(model_zoo.tflite_path(name)), tmp_path / name)
-        assert export.as_dict()["layers"][0]["requantization"] == path
+        layer = export.as_dict()["layers"][0]
+        assert layer["requantization"] == "short"
+        assert layer["gate_shifts"] == shifts
 
 
 @pytest.mark.parametrize("weights", ["int8", "int16"])
@@ -445,8 +480,9 @@ def test_scale_models_host_bit_exact(name: str, weights: str, generated, tflm_re
 @pytest.mark.parametrize("weights", ["int8", "int16"])
 @pytest.mark.parametrize("name", list(model_zoo.SCALE_CONFIGS))
 def test_scale_models_qemu_m4(name: str, weights: str, generated, tflm_reference) -> None:
-    """The emulated Cortex-M4, with the DSP extension (the units routine for "scaled", the
-    general path for "raw") and without (the Armv7-M loop): every byte equals TFLM's."""
+    """The emulated Cortex-M4, with the DSP extension (the units routine's no-shift block for
+    "scaled", its left-shift block for "raw") and without (the Armv7-M code): every byte
+    equals TFLM's."""
     out, _ = generated(name, weights)
     x, ref = tflm_reference(name, 12)
     for dsp in (1, 0):

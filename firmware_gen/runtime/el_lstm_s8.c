@@ -273,6 +273,31 @@ EL_NOINLINE const int32_t *el_lstm_unit_dots16(const int32_t *w, const el_lstm_i
 typedef const int32_t *(*el_lstm_unit_dots_fn)(const int32_t *w, const el_lstm_inputs *in,
                                                const int32_t *bias, int32_t acc[8]);
 
+/* The gate sides' requantization form of a layer on the short forms: every side with a right
+ * shift (el_mbqm_fast2()), some side with none (el_mbqm_short(), round_neg read per side), or
+ * some side with a left shift (the accumulator shifted first). */
+#define EL_LSTM_RQ_RIGHT 0
+#define EL_LSTM_RQ_NO_SHIFT 1
+#define EL_LSTM_RQ_LEFT 2
+
+static int32_t el_lstm_rq_form(const el_lstm_short_rq *q)
+{
+    int32_t form = EL_LSTM_RQ_RIGHT;
+    int32_t g;
+    int32_t side;
+    for (g = 0; g < 4; g++) {
+        for (side = 0; side < 2; side++) {
+            if (q->gate[g][side].left > 0) {
+                return EL_LSTM_RQ_LEFT;
+            }
+            if (q->gate[g][side].right == 0) {
+                form = EL_LSTM_RQ_NO_SHIFT;
+            }
+        }
+    }
+    return form;
+}
+
 /* Cores with the DSP extension, short requantization forms: every unit of a step in one
  * assembly routine (GNU syntax, Thumb-2). It computes what el_lstm_unit_dots() and
  * el_lstm_unit_fast() compute, with the same formulas in the same order of roundings (the
@@ -315,11 +340,13 @@ typedef struct {
 } el_lstm_units_ctx;
 
 typedef char el_lstm_units_ctx_size[(sizeof(el_lstm_units_ctx) == 60) ? 1 : -1];
-typedef char el_lstm_short_rq_size[(sizeof(el_lstm_short_rq) == 47 * 4) ? 1 : -1];
+typedef char el_lstm_short_rq_size[(sizeof(el_lstm_short_rq) == 55 * 4) ? 1 : -1];
 typedef char el_lstm_short_rq_gate[(offsetof(el_lstm_short_rq, gate) == 0) ? 1 : -1];
-typedef char el_lstm_short_rq_hidden[(offsetof(el_lstm_short_rq, hidden) == 41 * 4) ? 1 : -1];
-/* read at 14 words past the gate sides by el_lstm_units_rq4 */
-typedef char el_lstm_short_rq_saturate[(offsetof(el_lstm_short_rq, saturate) == 46 * 4) ? 1 : -1];
+typedef char el_lstm_gate_rq_size[(sizeof(el_gate_rq) == 5 * 4) ? 1 : -1];
+typedef char el_lstm_gate_rq_left[(offsetof(el_gate_rq, left) == 0) ? 1 : -1];
+typedef char el_lstm_short_rq_hidden[(offsetof(el_lstm_short_rq, hidden) == 49 * 4) ? 1 : -1];
+/* read at 14 words past the gate sides by el_lstm_units_rq4 and el_lstm_units_rq5 */
+typedef char el_lstm_short_rq_saturate[(offsetof(el_lstm_short_rq, saturate) == 54 * 4) ? 1 : -1];
 
 void el_lstm_units_dsp(const el_lstm_units_ctx *ctx);
 void el_lstm_units_xe8(void);
@@ -333,6 +360,7 @@ void el_lstm_units_ho16(void);
 void el_lstm_units_rq3(void);
 void el_lstm_units_rq3_sat(void);
 void el_lstm_units_rq4(void);
+void el_lstm_units_rq5(void);
 
 /* Register use. MAC loops: r1-r4 the gates' accumulators, r5 the input (up to lr), r6 the
  * weights, r7 r8 an input pair group, r9-r12 weight words, r0 an unpacked pair. After them:
@@ -380,13 +408,21 @@ __asm__(
     "  smlad  r4, r12, r8, r4\n"
     ".endm\n"
     ".macro el_rq3 acc\n"
-    "  ldm    lr!, {r9, r10, r11, r12}\n"
+    "  ldm    lr!, {r0, r9, r10, r11, r12}\n"
     "  smmlar r12, \\acc, r9, r10\n"
     "  sub    r12, r12, \\acc, lsr #31\n"
     "  asr    \\acc, r12, r11\n"
     ".endm\n"
     ".macro el_rq4 acc\n"
-    "  ldm    lr!, {r9, r10, r11, r12}\n"
+    "  ldm    lr!, {r0, r9, r10, r11, r12}\n"
+    "  smmlar r0, \\acc, r9, r10\n"
+    "  and    r12, r12, \\acc, lsr #31\n"
+    "  sub    r0, r0, r12\n"
+    "  asr    \\acc, r0, r11\n"
+    ".endm\n"
+    ".macro el_rq5 acc\n"
+    "  ldm    lr!, {r0, r9, r10, r11, r12}\n"
+    "  lsl    \\acc, \\acc, r0\n"
     "  smmlar r0, \\acc, r9, r10\n"
     "  and    r12, r12, \\acc, lsr #31\n"
     "  sub    r0, r0, r12\n"
@@ -482,6 +518,16 @@ __asm__(
     "  pop    {r5-r8}\n"
     "  ldr    lr, [sp, #40]\n"
     "  ldr    pc, [sp, #56]\n"
+    "  el_entry el_lstm_units_rq5\n"
+    "  el_rq5 r5\n"
+    "  el_rq5 r1\n"
+    "  el_rq5 r6\n"
+    "  el_rq5 r2\n"
+    "  el_rq5 r7\n"
+    "  el_rq5 r3\n"
+    "  el_rq5 r8\n"
+    "  el_rq5 r4\n"
+    "  b      7f\n"
     "  el_entry el_lstm_units_rq4\n"
     "  el_rq4 r5\n"
     "  el_rq4 r1\n"
@@ -491,6 +537,7 @@ __asm__(
     "  el_rq4 r3\n"
     "  el_rq4 r8\n"
     "  el_rq4 r4\n"
+    "7:\n"
     "  ldr    r0, [lr, #56]\n"
     "  cmp    r0, #0\n"
     "  bne    3f\n"
@@ -587,6 +634,7 @@ __asm__(
     ".purgem el_group16\n"
     ".purgem el_rq3\n"
     ".purgem el_rq4\n"
+    ".purgem el_rq5\n"
     ".purgem el_sat_sum\n"
     ".purgem el_sigmoid\n"
     ".purgem el_tanh_of_r5\n"
@@ -600,12 +648,8 @@ static void el_lstm_units_run(const el_lstm_s8_params *params, const el_lstm_inp
     const int32_t wide = (params->weight_bits == 16);
     const int32_t x_odd = in->x_groups & 1;
     const int32_t h_odd = in->h_groups & 1;
-    int32_t no_shift = 0;
-    int32_t g;
+    const int32_t form = el_lstm_rq_form(q);
     el_lstm_units_ctx ctx;
-    for (g = 0; g < 4; g++) {
-        no_shift |= (q->gate[g][0].right == 0) | (q->gate[g][1].right == 0);
-    }
     ctx.w = params->weights;
     ctx.bias = params->bias;
     ctx.x = in->x;
@@ -616,7 +660,7 @@ static void el_lstm_units_run(const el_lstm_s8_params *params, const el_lstm_inp
     ctx.cell = cell;
     ctx.hidden_end = hidden + params->hidden_size;
     ctx.table = el_sigmoid_table_packed;
-    ctx.k_first = &q->gate[0][0].multiplier;
+    ctx.k_first = &q->gate[0][0].left;
     ctx.sigmoid_round = (1 << 24) + (1 << 9);
     if (wide) {
         ctx.x_entry = x_odd ? el_lstm_units_xo16 : el_lstm_units_xe16;
@@ -625,26 +669,31 @@ static void el_lstm_units_run(const el_lstm_s8_params *params, const el_lstm_inp
         ctx.x_entry = x_odd ? el_lstm_units_xo8 : el_lstm_units_xe8;
         ctx.h_entry = h_odd ? el_lstm_units_ho8 : el_lstm_units_he8;
     }
-    ctx.rq_entry = no_shift ? el_lstm_units_rq4
-                            : (q->saturate ? el_lstm_units_rq3_sat : el_lstm_units_rq3);
+    ctx.rq_entry = (form == EL_LSTM_RQ_LEFT)       ? el_lstm_units_rq5
+                   : (form == EL_LSTM_RQ_NO_SHIFT) ? el_lstm_units_rq4
+                   : (q->saturate ? el_lstm_units_rq3_sat : el_lstm_units_rq3);
     el_lstm_units_dsp(&ctx);
 }
 #endif
 
 /* The gates, cell and hidden value of one unit with the short requantization forms, from
- * doubled accumulators (see el_mbqm_fast2()). sat and no_shift are constants at each call:
+ * doubled accumulators (see el_mbqm_fast2()). sat and form are constants at each call:
  * sat 0 for layers whose gate sides and sums provably stay in the int16 range
- * (gates_in_range), where the three saturations of a gate change nothing; no_shift 1 when a
- * gate side has no right shift (el_mbqm_short()'s round_neg is then read per side). */
+ * (gates_in_range), where the three saturations of a gate change nothing; form
+ * EL_LSTM_RQ_NO_SHIFT when a gate side has no right shift (el_mbqm_short()'s round_neg is
+ * then read per side), EL_LSTM_RQ_LEFT when one has a left shift (the doubled accumulator is
+ * shifted first; the generator proved it fits). */
 EL_INLINE int32_t el_lstm_unit_fast(const el_lstm_short_rq *q, const int32_t accx[4],
                                     const int32_t acch[4], int16_t *cell, int32_t sat,
-                                    int32_t no_shift)
+                                    int32_t form)
 {
     int32_t gate[4];
     int32_t c;
     int32_t h;
 #define EL_LSTM_SIDE(acc, rq)                                                               \
-    el_mbqm_short((acc), (rq).multiplier, (rq).half, (rq).right, no_shift ? (rq).round_neg : 1)
+    el_mbqm_short((form == EL_LSTM_RQ_LEFT) ? (int32_t)((uint32_t)(acc) << (rq).left) : (acc),   \
+                  (rq).multiplier, (rq).half, (rq).right,                                   \
+                  (form != EL_LSTM_RQ_RIGHT) ? (rq).round_neg : 1)
 #define EL_LSTM_GATE(g)                                                                     \
     do {                                                                                    \
         const int32_t sx = EL_LSTM_SIDE(accx[g], q->gate[g][0]);                            \
@@ -721,17 +770,22 @@ el_status el_lstm_s8_step(const el_lstm_s8_params *params, const int8_t *input, 
 #endif
 #if !EL_LSTM_UNITS_ASM || EL_LSTM_MVE
         const el_lstm_short_rq *q = params->short_rq;
-        int32_t g;
-        int32_t no_shift = 0;
-        for (g = 0; g < 4; g++) {
-            no_shift |= (q->gate[g][0].right == 0) | (q->gate[g][1].right == 0);
-        }
-        if (no_shift) {
-            /* saturating is exact with or without the gate range proof */
+        const int32_t form = el_lstm_rq_form(q);
+        /* saturating is exact with or without the gate range proof */
+        if (form == EL_LSTM_RQ_LEFT) {
             for (j = 0; j < params->hidden_size; j++, bias += 8) {
                 int32_t acc[8];
                 w = unit_dots(w, &in, bias, acc);
-                hidden[j] = (int8_t)el_lstm_unit_fast(q, acc, acc + 4, &cell[j], 1, 1);
+                hidden[j] = (int8_t)el_lstm_unit_fast(q, acc, acc + 4, &cell[j], 1, EL_LSTM_RQ_LEFT);
+            }
+            return EL_STATUS_SUCCESS;
+        }
+        if (form == EL_LSTM_RQ_NO_SHIFT) {
+            for (j = 0; j < params->hidden_size; j++, bias += 8) {
+                int32_t acc[8];
+                w = unit_dots(w, &in, bias, acc);
+                hidden[j] =
+                    (int8_t)el_lstm_unit_fast(q, acc, acc + 4, &cell[j], 1, EL_LSTM_RQ_NO_SHIFT);
             }
             return EL_STATUS_SUCCESS;
         }
@@ -739,14 +793,14 @@ el_status el_lstm_s8_step(const el_lstm_s8_params *params, const int8_t *input, 
             for (j = 0; j < params->hidden_size; j++, bias += 8) {
                 int32_t acc[8];
                 w = unit_dots(w, &in, bias, acc);
-                hidden[j] = (int8_t)el_lstm_unit_fast(q, acc, acc + 4, &cell[j], 0, 0);
+                hidden[j] = (int8_t)el_lstm_unit_fast(q, acc, acc + 4, &cell[j], 0, EL_LSTM_RQ_RIGHT);
             }
             return EL_STATUS_SUCCESS;
         }
         for (j = 0; j < params->hidden_size; j++, bias += 8) {
             int32_t acc[8];
             w = unit_dots(w, &in, bias, acc);
-            hidden[j] = (int8_t)el_lstm_unit_fast(q, acc, acc + 4, &cell[j], 1, 0);
+            hidden[j] = (int8_t)el_lstm_unit_fast(q, acc, acc + 4, &cell[j], 1, EL_LSTM_RQ_RIGHT);
         }
         return EL_STATUS_SUCCESS;
 #endif

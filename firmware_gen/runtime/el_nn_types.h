@@ -35,13 +35,27 @@ typedef struct {
 } el_short_rq;
 
 /**
+ * A gate side's requantization on the short form: el_mbqm_short(2x << left, ...). A left
+ * shift (a scale ratio of 1 or more, as for inputs with a wide range) has right 0, half 0 and
+ * round_neg 0; the generator proves that 2x << left fits an int32. The field order is the
+ * order the DSP-extension routine loads them in (LDM {r0, r9-r12}).
+ */
+typedef struct {
+    int32_t left;       /**< left shift, >= 0 (0 with a right shift) */
+    int32_t multiplier; /**< Q0.31 */
+    int32_t half;       /**< 2^(right - 1), 0 for right 0 */
+    int32_t right;      /**< right shift, >= 0 */
+    int32_t round_neg;  /**< 1 for right >= 1, 0 for right 0 */
+} el_gate_rq;
+
+/**
  * The constants of an LSTM layer on the short requantization forms (see el_mbqm_fast2() and
  * el_mbqm_pow2()), computed when the model is generated. The fields are in the order the
  * kernel uses them: the DSP-extension routine streams them with LDM, so their order and
- * size (47 words) are part of the kernel's interface.
+ * size (55 words) are part of the kernel's interface.
  */
 typedef struct {
-    el_short_rq gate[4][2];   /**< per gate i, f, g, o: input side, then recurrent side */
+    el_gate_rq gate[4][2];    /**< per gate i, f, g, o: input side, then recurrent side */
     int32_t kept_add;         /**< forget x cell: 2^s + 1 and s + 1 */
     int32_t kept_s1;
     int32_t added_add;        /**< input gate x cell gate: 2^s + 1 and s + 1 */
@@ -87,7 +101,8 @@ typedef struct {
     int32_t cell_clip;            /**< quantized cell clip (c in [-clip, clip]); < 0: none */
     int32_t shift_only;           /**< 1 when the generator proved the short requantization
                                        forms exact for this layer (every gate accumulator
-                                       below 2^30, no left shifts, cell multipliers 2^30),
+                                       below 2^30, and 2x << left below 2^31 for a left
+                                       shift; cell multipliers 2^30),
                                        see el_mbqm_fast() and el_mbqm_pow2(); 0: general form */
     int32_t gates_in_range;       /**< 1 when the generator proved (with shift_only) that no
                                        requantized gate side and no sum of the two sides of a

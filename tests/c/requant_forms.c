@@ -2,7 +2,9 @@
  * The short requantization forms of the LSTM kernel against el_mbqm(): every x in
  * [-2^20, 2^20], then a stride through (-2^30, 2^30) with the values around each power of
  * two, for every cell shift 1..29 (el_mbqm_pow2) and a set of multipliers and right shifts
- * 1..31 (el_mbqm_fast) and 0..31 (el_mbqm_short). Exit status 0 when every result is equal.
+ * 1..31 (el_mbqm_fast) and 0..31 (el_mbqm_short), and left shifts 1..29 on el_mbqm_short of
+ * the shifted doubled value wherever it fits an int32. Exit status 0 when every result is
+ * equal.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -37,6 +39,19 @@ static void check(int32_t x)
                 el_mbqm(x, multipliers[m], -s)) {
                 if (failures++ < 10) {
                     printf("short x=%ld m=%ld s=%ld\n", (long)x, (long)multipliers[m], (long)s);
+                }
+            }
+        }
+        /* left shift s: the doubled accumulator shifted by s (el_gate_rq.left), where it fits */
+        for (s = 1; s <= 29; s++) {
+            const int32_t x2 = el_shl(x, 1);
+            if (x >= ((int32_t)1 << (30 - s)) || x <= -((int32_t)1 << (30 - s))) {
+                break;
+            }
+            if (el_mbqm_short((int32_t)((uint32_t)x2 << s), multipliers[m], 0, 0, 0) !=
+                el_mbqm(x, multipliers[m], s)) {
+                if (failures++ < 10) {
+                    printf("left x=%ld m=%ld s=%ld\n", (long)x, (long)multipliers[m], (long)s);
                 }
             }
         }
