@@ -39,12 +39,25 @@ KERNEL_SOURCES: dict[str, tuple[str, ...]] = {
 #: Kernel helpers every kernel uses.
 KERNEL_HELPERS = ("kernel_util", "micro_tensor_utils")
 
+# edge-lstm's own recurrent ops (CUSTOM:EL_GRU, CUSTOM:EL_SIMPLE_RNN) have no TFLM kernel: the
+# export ships one (runtime/tflm/el_gru_tflm.cc) that runs the native engine's C step function,
+# registered with AddCustom under the op's custom code. Custom code -> registration function.
+CUSTOM_REGISTRATIONS: dict[str, str] = {
+    "CUSTOM:EL_GRU": "el_tflm_register_gru",
+    "CUSTOM:EL_SIMPLE_RNN": "el_tflm_register_simple_rnn",
+}
+#: The custom kernel's files (C++, TFLM flags), copied into model/.
+CUSTOM_KERNEL_FILES = ("el_gru_tflm.h", "el_gru_tflm.cc")
+#: The C step function the custom kernel calls; runtime/ gets it with every header it includes
+#: (and their .c files), compiled as C99 like the native engine.
+CUSTOM_RUNTIME_ROOTS = ("el_gru_s8.h", "el_gru_s8.c")
+
 
 def kernel_stems(ops: list[str]) -> list[str]:
     """The kernel source stems the model's ops need, helpers first, each once."""
     stems = list(KERNEL_HELPERS)
     for op in ops:
-        for stem in KERNEL_SOURCES[op]:
+        for stem in KERNEL_SOURCES.get(op, ()):
             if stem not in stems:
                 stems.append(stem)
     return stems
@@ -78,13 +91,37 @@ def resolver_ops(model: Model) -> list[str]:
     for opcode in model.opcodes:
         if opcode not in ops:
             ops.append(opcode)
-    missing = [op for op in ops if op not in RESOLVER_METHODS or op not in KERNEL_SOURCES]
+    missing = [
+        op
+        for op in ops
+        if op not in CUSTOM_REGISTRATIONS
+        and (op not in RESOLVER_METHODS or op not in KERNEL_SOURCES)
+    ]
     if missing:
         raise UnsupportedModelError(
             f"no TFLM op resolver entry for {', '.join(missing)}; the TFLM export supports "
-            f"{', '.join(sorted(RESOLVER_METHODS))}"
+            f"{', '.join(sorted([*RESOLVER_METHODS, *CUSTOM_REGISTRATIONS]))}"
         )
     return ops
+
+
+def custom_runtime_files() -> list[str]:
+    """The C files of the step function the custom kernel calls: its header and source, every
+    header they include (transitively) and the .c beside each such header, in a stable order."""
+    runtime = include_dir()
+    wanted: list[str] = []
+    pending = list(CUSTOM_RUNTIME_ROOTS)
+    while pending:
+        name = pending.pop(0)
+        if name in wanted or not (runtime / name).is_file():
+            continue
+        wanted.append(name)
+        for line in (runtime / name).read_text().splitlines():
+            if line.startswith('#include "'):
+                pending.append(line.split('"')[1])
+        if name.endswith(".h"):
+            pending.append(name[:-2] + ".c")
+    return sorted(wanted)
 
 
 def _banner(sha256: str, what: str) -> str:
@@ -128,17 +165,33 @@ def model_data_files(data: bytes, sha256: str) -> tuple[str, str]:
 
 def op_resolver_header(ops: list[str], sha256: str) -> str:
     g_open, g_close = _guard("op_resolver")
+    custom = [op for op in ops if op in CUSTOM_REGISTRATIONS]
     lines = [
         _banner(sha256, "The TFLM op resolver: exactly the model's ops, nothing else linked."),
         g_open,
-        '#include "tensorflow/lite/micro/micro_mutable_op_resolver.h"\n\n',
+        '#include "tensorflow/lite/micro/micro_mutable_op_resolver.h"\n',
+        *(
+            ['#include "el_gru_tflm.h" /* edge-lstm\'s EL_GRU / EL_SIMPLE_RNN kernel */\n']
+            if custom
+            else []
+        ),  # fmt: skip
+        "\n",
+        f"/* {len(ops)} ops, one resolver slot each (an AddCustom takes one too). */\n",
         f"#define EL_TFLM_OP_COUNT {len(ops)}\n\n",
         "typedef tflite::MicroMutableOpResolver<EL_TFLM_OP_COUNT> ElOpResolver;\n\n",
         "/* Registers every op of the model; kTfLiteError if one is refused. */\n",
         "static inline TfLiteStatus el_register_ops(ElOpResolver &resolver)\n{\n",
     ]
     for op in ops:
-        lines.append(f"    if (resolver.{RESOLVER_METHODS[op]}() != kTfLiteOk) {{ /* {op} */\n")
+        if op in CUSTOM_REGISTRATIONS:
+            name = op.split(":", 1)[1]
+            lines.append(
+                f"    const TFLMRegistration {name.lower()} = {CUSTOM_REGISTRATIONS[op]}();\n"
+            )
+            call = f'AddCustom("{name}", &{name.lower()})'
+        else:
+            call = f"{RESOLVER_METHODS[op]}()"
+        lines.append(f"    if (resolver.{call} != kTfLiteOk) {{ /* {op} */\n")
         lines.append("        return kTfLiteError;\n    }\n")
     lines += ["    return kTfLiteOk;\n}\n", g_close]
     return "".join(lines)
@@ -363,6 +416,13 @@ def generate(
         (model_dir / name).write_text(text)
     copy_api(model_dir)
     shutil.copyfile(include_dir() / "tflm" / GLUE_SOURCE, model_dir / GLUE_SOURCE)
+    if any(op in CUSTOM_REGISTRATIONS for op in ops):
+        for name in CUSTOM_KERNEL_FILES:
+            shutil.copyfile(include_dir() / "tflm" / name, model_dir / name)
+        runtime_dir = Path(out_dir) / "runtime"
+        runtime_dir.mkdir(parents=True, exist_ok=True)
+        for name in custom_runtime_files():
+            shutil.copyfile(include_dir() / name, runtime_dir / name)
     return TflmExport(
         model_dir=model_dir,
         files=tuple(files),

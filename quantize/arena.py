@@ -35,7 +35,7 @@ from quantize.errors import UnsupportedModelError
 from quantize.ir import Model, Operator, Tensor
 from quantize.lstm_params import LSTM_CELL_STATE, LSTM_HIDDEN_STATE, LSTM_SLOTS
 from quantize.op_params import ConvParams, conv_params
-from quantize.ops import ARENA_OPS
+from quantize.ops import ARENA_OPS, CUSTOM_RECURRENT_OPS
 
 KernelSet = Literal["reference", "cmsis-nn"]
 KERNEL_SETS: tuple[KernelSet, ...] = ("reference", "cmsis-nn")
@@ -60,6 +60,7 @@ Sizes = dict[str, tuple[int, int]]
 # would still move the tail to a 16-byte boundary.
 NO_PARAMS = frozenset(
     {"REVERSE_V2", "LOGISTIC", "TANH", "RELU", "RELU6", "PAD", "QUANTIZE", "DEQUANTIZE"}
+    | set(CUSTOM_RECURRENT_OPS)  # a custom op's options are read in place, never parsed
 )
 NO_INIT = frozenset({"RESHAPE", "REVERSE_V2"})
 
@@ -207,6 +208,16 @@ SIZES_HOST_WHEEL: Sizes = {
     "reference:CONCATENATION": (80, 8),
 }
 
+# edge-lstm's EL_GRU / EL_SIMPLE_RNN kernel (firmware_gen/runtime/tflm/el_gru_tflm.cc), the same
+# for both kernel sets: its op data is ElRecurrentOpData, el_gru_s8_params and four int32
+# (tests/test_tflm_custom.py compiles sizeof probes of it with g++ and arm-none-eabi-g++).
+CUSTOM_OP_DATA_LP64 = (112, 8)
+CUSTOM_OP_DATA_CORTEX_M = (88, 4)
+for _kernels in KERNEL_SETS:
+    for _opcode in CUSTOM_RECURRENT_OPS:
+        SIZES_LP64[f"{_kernels}:{_opcode}"] = CUSTOM_OP_DATA_LP64
+        SIZES_HOST_WHEEL[f"{_kernels}:{_opcode}"] = CUSTOM_OP_DATA_LP64
+
 SIZES_CORTEX_M: Sizes = {  # arm-none-eabi-g++ 12.2 -mcpu=cortex-m4, TF_LITE_STATIC_MEMORY
     "SingleArenaBufferAllocator": (36, 4),
     "RecordingSingleArenaBufferAllocator": (52, 4),
@@ -270,7 +281,15 @@ SIZES_CORTEX_M: Sizes = {  # arm-none-eabi-g++ 12.2 -mcpu=cortex-m4, TF_LITE_STA
     ),
 }
 
+for _kernels in KERNEL_SETS:
+    for _opcode in CUSTOM_RECURRENT_OPS:
+        SIZES_CORTEX_M[f"{_kernels}:{_opcode}"] = CUSTOM_OP_DATA_CORTEX_M
+
+#: the builtin ops whose TFLM kernels the replay models (each checked against the host runtime)
 SUPPORTED_OPS = ARENA_OPS
+#: and edge-lstm's custom recurrent ops, whose kernel ships with the TFLM export (checked against
+#: TFLM firmware, as the host runtime cannot load that kernel)
+REPLAYED_OPS = (*ARENA_OPS, *CUSTOM_RECURRENT_OPS)
 
 
 class ArenaTooSmall(Exception):
@@ -365,11 +384,11 @@ def _itemsize(dtype: str) -> int:
 
 def check_supported(model: Model) -> None:
     """The replay models the kernels of the ops edge-lstm converts to, and only those."""
-    others = sorted({op.opcode for op in model.operators} - set(SUPPORTED_OPS))
+    others = sorted({op.opcode for op in model.operators} - set(REPLAYED_OPS))
     if others:
         raise UnsupportedModelError(
             f"cannot derive a TFLM arena size for ops {', '.join(others)}: the derivation "
-            f"covers {', '.join(SUPPORTED_OPS)}"
+            f"covers {', '.join(REPLAYED_OPS)}"
         )
 
 
@@ -519,6 +538,19 @@ def replay(
                         scratch.append((out_depth * 8, node))
                 elif mve:
                     a.persistent_alloc(out_depth * 4, ARENA_ALIGNMENT, "FC kernel sums")
+        elif op.opcode in CUSTOM_RECURRENT_OPS:
+            # el_gru_tflm.cc Prepare: inputs 0..5 and the output as temporaries, released;
+            # one persistent buffer of the constants; the step function's scratch
+            held = hold([*op.inputs[:6], op.outputs[0]])
+            rows, hidden = model.tensors[op.inputs[2]].shape
+            inputs = model.tensors[op.inputs[0]].shape[-1]
+            gates = rows // hidden
+            a.persistent_alloc(
+                recurrent_constant_bytes(gates, inputs, hidden),
+                ARENA_ALIGNMENT,
+                f"{op.opcode} constants",
+            )
+            scratch.append((recurrent_scratch_bytes(gates, inputs, hidden), node))
         elif op.opcode == "SOFTMAX":
             held = hold([op.inputs[0], op.outputs[0]])
         elif op.opcode == "STRIDED_SLICE":
@@ -581,6 +613,23 @@ def replay(
         scratch_buffers=tuple(b for b, _ in scratch),
         variable_bytes=variable_bytes,
     )
+
+
+def recurrent_scratch_bytes(gates: int, inputs: int, hidden: int) -> int:
+    """el_gru_s8_buffer_size() of a GRU (3 gates) or SimpleRNN (1) layer: every row's input and
+    recurrent accumulators (int32, rows padded to H4 = 4 ceil(H/4) per gate), then x, h and
+    r x h widened to int16 pairs (tests/test_tflm_custom.py compares it with the C function)."""
+    h_groups, in_groups = (hidden + 3) // 4, (inputs + 3) // 4
+    return 4 * (2 * gates * 4 * h_groups + 2 * in_groups + 4 * h_groups)
+
+
+def recurrent_constant_bytes(gates: int, inputs: int, hidden: int) -> int:
+    """The persistent buffer el_gru_tflm.cc's Prepare takes: W and U repacked for the step
+    function (G H4 rows x ceil(I/4) and ceil(H/4) words), then per row (G H) two el_requant
+    (8 B each) and the two folded biases (int32)."""
+    h4 = 4 * ((hidden + 3) // 4)
+    packed = 4 * gates * h4 * ((inputs + 3) // 4 + (hidden + 3) // 4)
+    return packed + gates * hidden * (2 * 8 + 2 * 4)
 
 
 Step = tuple[Literal["temp", "persistent", "scratch"], int]
