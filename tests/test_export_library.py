@@ -510,3 +510,18 @@ def test_arduino_library_examples_compile_for_the_nano_33_ble(tmp_path: Path) ->
         symbols = run(["arm-none-eabi-nm", str(elf)])
         assert re.search(r" T wake_init$", symbols, flags=re.M), example
         assert " el_model_init" not in symbols
+
+
+@pytest.mark.toolchain
+def test_named_firmware_folder_builds_with_the_app_calling_the_named_model(tmp_path: Path) -> None:
+    """--name on a firmware format: the serial-protocol app, written against el_model_*, links
+    against the renamed model unchanged, and model/NAME.h is added."""
+    require("make")
+    require("cc")
+    out = tmp_path / "fw"
+    export("gesture", "make", out, "--board", "host")
+    assert (out / "model" / "gesture.h").is_file()
+    run(["make", "-s", "-C", str(out)])
+    symbols = run(["nm", str(out / "build" / "firmware.elf")])
+    assert re.search(r" T gesture_invoke$", symbols, flags=re.M)
+    assert not re.search(r" T el_model_invoke$", symbols, flags=re.M)
