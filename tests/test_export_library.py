@@ -171,7 +171,6 @@ def consumer_project(tmp_path: Path) -> tuple[Path, dict[str, Path]]:
 
 
 @pytest.mark.toolchain
-@pytest.mark.slow
 def test_two_cmake_libraries_in_one_host_project_match_the_reference(tmp_path: Path) -> None:
     cmake = require("cmake")
     require("cc")
@@ -218,7 +217,6 @@ def test_two_cmake_libraries_in_one_host_project_match_the_reference(tmp_path: P
 
 
 @pytest.mark.toolchain
-@pytest.mark.slow
 def test_two_cmake_libraries_cross_compile_for_cortex_m4_with_one_engine(tmp_path: Path) -> None:
     cmake = require("cmake")
     require("arm-none-eabi-gcc")
@@ -455,7 +453,6 @@ def lint_arduino_library(root: Path) -> list[str]:
 
 
 @pytest.mark.toolchain
-@pytest.mark.slow
 def test_arduino_library_examples_compile_for_the_nano_33_ble(tmp_path: Path) -> None:
     import zipfile
 
