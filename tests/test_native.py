@@ -327,7 +327,8 @@ def test_arm_compiles(cpu: str, generated, tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr
 
 
-def _qemu_m4(out: Path, x: np.ndarray, dsp: int) -> tuple[np.ndarray, int]:
+def _qemu_m4(out: Path, x: np.ndarray, dsp: int, cpu: str = "cortex-m4") -> tuple[np.ndarray, int]:
+    """Runs the inputs on the emulated MPS2 board of ``cpu`` (AN386 Cortex-M4, AN385 M3)."""
     gcc = require("arm-none-eabi-gcc")
     qemu = require("qemu-system-arm")
     rows = ",\n".join("{" + ",".join(str(int(v)) for v in s.reshape(-1)) + "}" for s in x)
@@ -336,9 +337,9 @@ def _qemu_m4(out: Path, x: np.ndarray, dsp: int) -> tuple[np.ndarray, int]:
         f"#define EL_TEST_COUNT {len(x)}\n"
         f"static const int8_t el_test_inputs[{len(x)}][EL_MODEL_INPUT_BYTES] = {{\n{rows}\n}};\n"
     )
-    elf = out / f"m4_dsp{dsp}.elf"
+    elf = out / f"{cpu}_dsp{dsp}.elf"
     mps2 = C_DIR / "mps2"
-    cmd = [gcc, "-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=soft", *STRICT, "-O2",
+    cmd = [gcc, f"-mcpu={cpu}", "-mthumb", "-mfloat-abi=soft", *STRICT, "-O2",
            f"-DEL_USE_DSP={dsp}", f"-I{out / 'model'}", f"-I{out / 'runtime'}", f"-I{out}",
            f"-I{mps2}", "-nostartfiles", "--specs=nano.specs", "-T", str(mps2 / "mps2.ld"),
            "-o", str(elf), *_sources(out),
@@ -348,7 +349,7 @@ def _qemu_m4(out: Path, x: np.ndarray, dsp: int) -> tuple[np.ndarray, int]:
         [
             qemu,
             "-M",
-            "mps2-an386",
+            "mps2-an385" if cpu == "cortex-m3" else "mps2-an386",
             "-display",
             "none",
             "-monitor",
@@ -488,6 +489,17 @@ def test_scale_models_qemu_m4(name: str, weights: str, generated, tflm_reference
     for dsp in (1, 0):
         got, _ = _qemu_m4(out, x, dsp)
         _check(f"{name} {weights} M4 dsp={dsp}", got, ref)
+
+
+@pytest.mark.toolchain
+@pytest.mark.parametrize("name", list(model_zoo.SCALE_CONFIGS))
+def test_scale_models_qemu_m3(name: str, generated, tflm_reference) -> None:
+    """The emulated Cortex-M3 (Armv7-M, no DSP extension): the left-shift and no-shift forms
+    in the C unit code give TFLM's bytes."""
+    out, _ = generated(name, "int8")
+    x, ref = tflm_reference(name, 12)
+    got, _ = _qemu_m4(out, x, 0, "cortex-m3")
+    _check(f"{name} int8 M3", got, ref)
 
 
 @pytest.mark.toolchain
