@@ -59,7 +59,6 @@ TOP_KEYS = {
 def test_quick_benchmark_is_deterministic(tmp_path: Path) -> None:
     require("arm-none-eabi-gcc")
     require("qemu-system-arm")
-    pytest.importorskip("tf_keras")
     proc = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--out", str(tmp_path)],
         capture_output=True,

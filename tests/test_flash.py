@@ -152,7 +152,8 @@ def test_a_probe_uid_goes_into_the_pyocd_and_openocd_command_lines(tmp_path: Pat
 
 def test_pyocd_reads_the_command_line_as_meant(tmp_path: Path) -> None:
     """pyOCD's own argument parser (edge-lstm[flash]) reads the probe, target and image."""
-    main_module = pytest.importorskip("pyocd.__main__")
+    import pyocd.__main__ as main_module  # edge-lstm[flash], part of the dev extra
+
     project = _fake_built(tmp_path, "nucleo-l476rg")
     plan = plan_flash(project, get_board("nucleo-l476rg"), probe=UID)
     args = main_module.PyOCDTool().build_parser().parse_args(plan.command[1:])
