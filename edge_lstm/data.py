@@ -23,7 +23,7 @@ import numpy as np
 
 from edge_lstm.errors import TF_INSTALL_HINT, BadInputError, MissingToolError
 
-BUILTIN_DATASETS = ("digits", "sine")
+BUILTIN_DATASETS = ("digits", "vowels", "sine")
 
 
 @dataclass
@@ -185,6 +185,8 @@ def builtin_dataset(name: str, seed: int = 0) -> tuple[Dataset, Dataset]:
         digits = load_digits()
         x = (digits.images / 16.0).astype(np.float32)  # [N, 8, 8]: rows as time steps
         y = digits.target.astype(np.int64)
+    elif name == "vowels":
+        x, y = _japanese_vowels()
     elif name == "sine":
         x, y = _sine_forecast(seed)
     else:
@@ -198,6 +200,54 @@ def builtin_dataset(name: str, seed: int = 0) -> tuple[Dataset, Dataset]:
         Dataset(x[train], y[train], f"{name}:train"),
         Dataset(x[test], y[test], f"{name}:test"),
     )
+
+
+#: The UCR/UEA archive's JapaneseVowels (speaker recognition, 9 speakers, 12 LPC cepstrum
+#: coefficients per frame, 7 to 29 frames), as the sktime package ships it.
+VOWELS_FILES = ("JapaneseVowels_TRAIN.ts", "JapaneseVowels_TEST.ts")
+VOWELS_STEPS = 29
+
+
+def _japanese_vowels() -> tuple[np.ndarray, np.ndarray]:
+    """[640, 29, 12] float32 and labels 0-8: a multichannel sequence task of the kind the
+    toolkit is for, from files that a package ships (read here without importing sktime,
+    whose import is slow). Channels are standardized (the cepstra span different ranges, as
+    sensor axes do) and short utterances are padded with zeros at the front, so that the
+    recurrent state ends on real frames."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("sktime")
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    if not folders:
+        raise MissingToolError(
+            "the vowels dataset comes with the sktime package, which is not installed: "
+            f"{TF_INSTALL_HINT}"
+        )
+    root = Path(folders[0]) / "datasets" / "data" / "JapaneseVowels"
+    sequences: list[np.ndarray] = []
+    labels: list[int] = []
+    for name in VOWELS_FILES:
+        path = root / name
+        if not path.is_file():
+            raise MissingToolError(f"{path} is missing: reinstall sktime ({TF_INSTALL_HINT})")
+        in_data = False
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if not in_data:
+                in_data = line.lower() == "@data"
+                continue
+            *channels, label = line.split(":")
+            rows = [np.array(c.split(","), dtype=np.float64) for c in channels]
+            sequences.append(np.stack(rows, axis=1))  # [t, 12]
+            labels.append(int(label) - 1)
+    frames = np.concatenate(sequences)
+    mean, std = frames.mean(axis=0), frames.std(axis=0)
+    x = np.zeros((len(sequences), VOWELS_STEPS, frames.shape[1]), dtype=np.float32)
+    for i, seq in enumerate(sequences):
+        x[i, VOWELS_STEPS - len(seq) :] = (seq - mean) / std
+    return x, np.asarray(labels, dtype=np.int64)
 
 
 def _sine_forecast(seed: int, count: int = 1500, steps: int = 32) -> tuple[np.ndarray, np.ndarray]:

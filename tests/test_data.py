@@ -113,3 +113,24 @@ def test_builtin_digits_split_is_deterministic() -> None:
     assert train_a.x.shape[1:] == (8, 8) and len(train_a) + len(test_a) == 1797
     np.testing.assert_array_equal(test_a.y, test_b.y)
     assert float(train_a.x.max()) <= 1.0
+
+
+def test_builtin_vowels_is_the_japanese_vowels_archive() -> None:
+    """The UCR/UEA JapaneseVowels problem as sktime ships it: 270 training and 370 test
+    utterances of 9 speakers, 12 cepstrum coefficients, 7 to 29 frames (the archive's own
+    description); padded at the front to 29 frames."""
+    train, test = builtin_dataset("vowels", seed=0)
+    assert len(train) + len(test) == 640
+    assert train.x.shape[1:] == (29, 12) and train.x.dtype == np.float32
+    x = np.concatenate([train.x, test.x])
+    y = np.concatenate([train.y, test.y])
+    assert sorted(set(y.tolist())) == list(range(9))
+    frames = np.abs(x).sum(axis=2) > 0  # a padding frame is all zeros
+    lengths = frames.sum(axis=1)
+    assert lengths.min() == 7 and lengths.max() == 29
+    # the padding is in front: once a sequence starts it runs to the last step
+    assert all(frames[i, 29 - n :].all() for i, n in enumerate(lengths))
+    # standardized per channel over the real frames
+    real = x[frames]
+    np.testing.assert_allclose(real.mean(axis=0), 0.0, atol=1e-5)
+    np.testing.assert_allclose(real.std(axis=0), 1.0, atol=1e-4)
