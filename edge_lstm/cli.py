@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "validate": "edge_lstm.commands.validate:validate",
     "run": "edge_lstm.commands.run:run",
     "demo": "edge_lstm.commands.demo:demo",
+    "compare-cells": "edge_lstm.commands.compare:compare_cells_command",
     "ports": "edge_lstm.commands.ports:ports",
 }
 

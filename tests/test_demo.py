@@ -68,25 +68,45 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     ]
 
 
+def _recurrent_macs(cell: str, steps: int, features: int, hidden: int) -> int:
+    """Gate dot products per step (input and recurrent weights), written from the cell
+    equations: LSTM 4 gates, GRU 3, SimpleRNN 1."""
+    gates = {"lstm": 4, "gru": 3, "rnn": 1}[cell]
+    return steps * gates * hidden * (features + hidden)
+
+
 @pytest.mark.slow
 @pytest.mark.toolchain
 @pytest.mark.tf
-@pytest.mark.parametrize("cell", ["gru", "rnn"])
-def test_demo_with_gru_and_simple_rnn(tmp_path: Path, cell: str) -> None:
-    """The same road with edge-lstm's own cells: trained, quantized, run on the emulated M4."""
+def test_demo_compares_gru_and_simple_rnn(tmp_path: Path) -> None:
+    """`demo --cell gru --cell rnn`: edge-lstm's own cells, each trained, quantized and run on
+    the emulated M4 over the whole digits test split, then compared in one report."""
     require("arm-none-eabi-gcc")
     require("qemu-system-arm")
-    command = [str(Path(sys.executable).parent / "edge-lstm"), "demo", "--cell", cell]
-    command += ["--hidden", "16", "--epochs", "10", "--work", str(tmp_path / "w"), "--json"]
+    command = [str(Path(sys.executable).parent / "edge-lstm"), "demo", "--cell", "gru"]
+    command += ["--cell", "rnn", "--hidden", "16", "--epochs", "10"]
+    command += ["--work", str(tmp_path / "w"), "--report", str(tmp_path / "cmp"), "--json"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
-    summary = json.loads(done.stdout[done.stdout.index("{") :])
-    validate = summary["validate"]
-    print(cell, {k: validate[k] for k in ("samples", "mismatched_bytes", "device_accuracy")})
-    assert validate["samples"] == 1797 - round(1797 * 0.8)
-    assert validate["mismatched_bytes"] == 0 and validate["mismatched_samples"] == 0
-    assert validate["device_accuracy"] == validate["int8_accuracy"]
-    # digits with 16 units and 10 epochs: float ~0.9; int8 within 2 points (the GRU/SimpleRNN
-    # error bounds of docs/integer_gru.md are a few steps of h, far below a class margin)
-    assert validate["float_accuracy"] > 0.8
-    assert abs(validate["float_accuracy"] - validate["int8_accuracy"]) <= 0.02
+    doc = json.loads(done.stdout[done.stdout.index("{") :])
+    assert [row["cell"] for row in doc["rows"]] == ["gru", "rnn"]
+    for row in doc["rows"]:
+        print(row)
+        assert row["samples"] == 1797 - round(1797 * 0.8)
+        assert row["mismatched_bytes"] == 0
+        assert row["device_accuracy"] == row["int8_accuracy"]
+        # digits with 16 units and 10 epochs: float ~0.9; int8 within 2 points (the GRU and
+        # SimpleRNN error bounds of docs/integer_gru.md are a few steps of h, far below a
+        # class margin)
+        assert row["float_accuracy"] > 0.8
+        assert abs(row["float_accuracy"] - row["int8_accuracy"]) <= 0.02
+        # the recurrent layer plus Dense(16 -> 10)
+        assert row["macs"] == _recurrent_macs(row["cell"], 8, 8, 16) + 16 * 10
+        assert row["instructions_per_inference"] > row["macs"]
+        assert 0 < row["ram_used_bytes"] < row["flash_bytes"]
+    gru, rnn = doc["rows"]
+    assert rnn["macs"] < gru["macs"] and rnn["weights_bytes"] < gru["weights_bytes"]
+    table = (tmp_path / "cmp" / "cell_comparison.md").read_text()
+    assert "| GRU(16) |" in table and "| SimpleRNN(16) |" in table
+    assert (tmp_path / "cmp" / "cell_comparison.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert json.loads((tmp_path / "cmp" / "cell_comparison.json").read_text()) == doc

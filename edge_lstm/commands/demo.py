@@ -10,13 +10,13 @@ import click
 
 from edge_lstm.commands.options import (
     board_option,
-    cell_option,
     json_flag,
     report_option,
     work_option,
 )
 from edge_lstm.data import BUILTIN_DATASETS, check_output_folder
 from edge_lstm.errors import EXIT_MISMATCH, BadInputError
+from edge_lstm.train import CELLS
 
 
 @click.command()
@@ -25,10 +25,17 @@ from edge_lstm.errors import EXIT_MISMATCH, BadInputError
     "--dataset",
     default="digits",
     show_default=True,
-    help="Built-in dataset: digits (classification) or sine (forecast).",
+    help="Built-in dataset: digits or vowels (classification), sine (forecast).",
 )
 @click.option("--hidden", default=32, show_default=True, type=click.IntRange(1, 256))
-@cell_option
+@click.option(
+    "--cell",
+    "cells",
+    type=click.Choice(CELLS),
+    multiple=True,
+    help="The recurrent layer: lstm (default), gru or rnn (SimpleRNN). Give it several times "
+    "to compare the cells: each takes the whole road, and the report compares them.",
+)
 @click.option("--epochs", default=25, show_default=True, type=click.IntRange(1))
 @work_option("edge-lstm-demo")
 @report_option
@@ -37,7 +44,7 @@ def demo(
     board: str,
     dataset: str,
     hidden: int,
-    cell: str,
+    cells: tuple[str, ...],
     epochs: int,
     work_dir: Path,
     report_dir: Path | None,
@@ -53,6 +60,7 @@ def demo(
     Example:
       edge-lstm demo --report demo-report
       edge-lstm demo --cell gru
+      edge-lstm demo --cell lstm --cell gru --cell rnn --report cells
     """
     from edge_lstm.pipeline import Stages, run_pipeline
     from edge_lstm.report import format_summary_table, write_run_report
@@ -62,6 +70,17 @@ def demo(
         raise BadInputError(
             f"unknown dataset '{dataset}'; the demo trains on {' or '.join(BUILTIN_DATASETS)}"
         )
+    if len(cells) > 1:
+        from edge_lstm.commands.compare import run_comparison
+
+        if len(set(cells)) != len(cells):
+            raise BadInputError(f"--cell {' '.join(cells)}: a cell is named twice")
+        out_dir = report_dir if report_dir is not None else work_dir / "comparison"
+        run_comparison(
+            dataset, list(cells), board, hidden, epochs, 0, None, work_dir, out_dir, as_json
+        )
+        return
+    cell = cells[0] if cells else "lstm"
     check_output_folder(work_dir, "--work")
     if report_dir is not None:
         check_output_folder(report_dir, "--report")
