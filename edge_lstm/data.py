@@ -299,6 +299,12 @@ def save_npz(path: str | Path, **arrays: np.ndarray) -> None:
     write_atomic(path, buffer.getvalue())
 
 
+def _new_file_mode() -> int:
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_atomic(path: str | Path, data: bytes | str) -> None:
     """Write a file through a temporary file and a rename: never half-written, never a device
     replaced; a path that cannot be written is bad input, named with the reason."""
@@ -307,6 +313,7 @@ def write_atomic(path: str | Path, data: bytes | str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        os.fchmod(fd, _new_file_mode())  # mkstemp makes 0600; the user expects what open() gives
         with os.fdopen(fd, "wb") as handle:
             handle.write(data.encode() if isinstance(data, str) else data)
         os.replace(tmp, path)

@@ -134,3 +134,12 @@ def test_builtin_vowels_is_the_japanese_vowels_archive() -> None:
     real = x[frames]
     np.testing.assert_allclose(real.mean(axis=0), 0.0, atol=1e-5)
     np.testing.assert_allclose(real.std(axis=0), 1.0, atol=1e-4)
+
+
+def test_write_atomic_gives_the_mode_a_plain_write_gives(tmp_path: Path) -> None:
+    """The temporary file behind the rename must not leave reports readable by the owner only."""
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    atomic = tmp_path / "atomic.txt"
+    write_atomic(atomic, "x")
+    assert oct(atomic.stat().st_mode & 0o777) == oct(plain.stat().st_mode & 0o777)
