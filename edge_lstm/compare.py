@@ -171,14 +171,18 @@ def comparison_figure(doc: Mapping[str, Any]) -> Any:
         bars = acc.bar(at + offset, values, width, label=label)
         acc.bar_label(bars, fmt="%.1f", fontsize=7)
     low = min(100 * min(r["float_accuracy"] or 0, r["int8_accuracy"] or 0) for r in rows)
-    acc.set_ylim(max(0.0, low - 5), 100.5)
+    bottom = max(0.0, low - 5)
+    acc.set_ylim(
+        bottom, 100.5 + 0.25 * (100.5 - bottom)
+    )  # headroom: the legend sits above the bars
     acc.set_xticks(at, names)
     acc.set_ylabel("test accuracy (%)")
     acc.set_title(f"accuracy on {doc['dataset']}")
-    acc.legend(loc="lower right")
+    acc.legend(loc="upper center", ncol=2, fontsize=8)
     instructions = [r["instructions_per_inference"] or 0 for r in rows]
     bars = speed.bar(at, instructions, 0.6, color="tab:green")
     speed.bar_label(bars, labels=[f"{v:,}" for v in instructions], fontsize=7)
+    speed.set_ylim(0, 1.15 * max(max(instructions), 1))
     speed.set_xticks(at, names)
     speed.set_ylabel("instructions per inference")
     speed.set_title(f"speed on {doc['board']}")
@@ -189,10 +193,12 @@ def comparison_figure(doc: Mapping[str, Any]) -> Any:
         values = [(r[key] or 0) / 1024 for r in rows]
         bars = size.bar(at + offset, values, width, label=label)
         size.bar_label(bars, fmt="%.1f", fontsize=7)
+    tallest = max([(r[k] or 0) / 1024 for r in rows for k in ("flash_bytes", "ram_used_bytes")])
+    size.set_ylim(0, 1.3 * max(tallest, 1.0))
     size.set_xticks(at, names)
     size.set_ylabel("KiB (whole firmware)")
     size.set_title("memory")
-    size.legend(loc="lower right")
+    size.legend(loc="upper center", ncol=2, fontsize=8)
     return fig
 
 
