@@ -51,7 +51,7 @@ def compare_cells(
         with stages.stage(f"train a {layer}({hidden}) on {dataset}"):
             trained = train(
                 dataset,
-                cell_dir / f"{dataset}.keras",
+                cell_dir / f"{Path(dataset).stem}.keras",
                 hidden=hidden,
                 epochs=epochs,
                 seed=seed,

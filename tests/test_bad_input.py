@@ -155,6 +155,16 @@ CASES = [
          "{in}/data.npz", 2, r"does not exist"),
     case("run-garbage-calib", "run {in}/garbage.keras --calib {in}/garbage.npz --test "
          "{in}/data.npz", 2, r"not a readable"),
+    # compare-cells: checked before the first training
+    case("compare-board", "compare-cells --board nosuch", 2, UNKNOWN_BOARD),
+    case("compare-board-env", "compare-cells", 2, FROM_ENV, BOARD_ENV),
+    case("compare-dataset", "compare-cells --dataset nosuch", 2, r"unknown dataset 'nosuch'"),
+    case("compare-garbage", "compare-cells --dataset {in}/garbage.npz", 2, r"not a readable"),
+    case("compare-cells", "compare-cells --cells lstm,lstn", 2, r"--cells .lstm,lstn.*, gru,"),
+    case("compare-twice", "compare-cells --cells gru,gru", 2, r"a cell is named twice"),
+    case("compare-work", "compare-cells --work afile", 2, r"--work afile exists and is not a"),
+    case("compare-out", "compare-cells -o afile", 2, r"-o afile exists and is not a folder"),
+    case("compare-hidden", "compare-cells --hidden 0", 2, USAGE),
     # demo: checked before training
     case("demo-board", "demo --board nosuch", 2, UNKNOWN_BOARD),
     case("demo-board-env", "demo", 2, FROM_ENV, BOARD_ENV),
@@ -271,6 +281,7 @@ def test_missing_tensorflow_is_one_line_with_the_install_command(tmp_path: Path)
                      "-o", "m.tflite"],
         "train": ["train", "--dataset", str(inputs / "train.npz"), "-o", "m.keras"],
         "demo": ["demo", "--work", "w"],
+        "compare-cells": ["compare-cells", "--work", "w", "-o", "o"],
     }  # fmt: skip
     for name, args in commands.items():
         workspace = tmp_path / name

@@ -27,7 +27,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from model_zoo import CACHE_DIR, CONFIGS, inputs_float, inputs_int8, tflite_path
+from model_zoo import CONFIGS, inputs_float, inputs_int8, tflite_path
 
 from edge_lstm.cli import main
 from quantize import fixedpoint as fp
@@ -37,7 +37,13 @@ from quantize.reference import quantize_input, run_reference
 from quantize.tflite_ir import read_model
 
 ROOT = Path(__file__).resolve().parent.parent
-ENV_DIR = CACHE_DIR / "venv-tflite-runtime"
+# A pip environment, rebuilt whenever pyproject.toml changes; it lives in the user's cache (not
+# in the checkout) so that a fresh clone on the same machine does not reinstall it.
+ENV_DIR = (
+    Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    / "edge-lstm-tests"
+    / f"venv-tflite-runtime-py{sys.version_info[0]}{sys.version_info[1]}"
+)
 
 CHECK = """
 import json, sys
@@ -45,8 +51,10 @@ import numpy as np
 from edge_lstm.engines import litert_outputs
 from quantize.reference import run_reference
 from quantize.tflite_ir import read_model
+import edge_lstm
 import tflite_runtime
-results = {"numpy": np.__version__, "tflite_runtime": tflite_runtime.__version__}
+results = {"numpy": np.__version__, "tflite_runtime": tflite_runtime.__version__,
+           "edge_lstm": edge_lstm.__file__}
 for path, data in zip(sys.argv[1::2], sys.argv[2::2]):
     x = np.load(data)["x"]
     got = litert_outputs(open(path, "rb").read(), x)
@@ -67,7 +75,9 @@ def _environment() -> Path:
     if not python.exists() or not stamp.exists() or stamp.read_text() != want:
         venv.EnvBuilder(with_pip=True, clear=True).create(ENV_DIR)
         subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", "-e", f"{ROOT}[tflite-runtime]"],
+            # not editable: the environment must not point into one checkout; the check runs
+            # the checkout's own sources through PYTHONPATH
+            [str(python), "-m", "pip", "install", "-q", f"{ROOT}[tflite-runtime]"],
             check=True,
         )
         stamp.write_text(want)
@@ -85,7 +95,7 @@ def test_reference_tflite_runtime_variant_equals_tflite_runtime(tmp_path: Path) 
         data = tmp_path / f"{name}.npz"
         np.savez(data, x=np.concatenate([x_float, inputs_int8(config, 300)]))
         args += [str(path), str(data)]
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
         [str(python), "-c", CHECK, *args], capture_output=True, text=True, env=env, check=False
     )
@@ -93,6 +103,7 @@ def test_reference_tflite_runtime_variant_equals_tflite_runtime(tmp_path: Path) 
     results = json.loads(done.stdout.strip().splitlines()[-1])
     print(results)
     assert results["numpy"].startswith("1.")
+    assert results["edge_lstm"].startswith(str(ROOT))  # this checkout's code, not a stale copy
     assert results["tensorflow_importable"] is False
     for path in args[0::2]:
         assert results[path]["tflite-runtime"] == 0, (path, results[path])

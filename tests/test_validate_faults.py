@@ -182,7 +182,6 @@ def _noisy_validate(
     [
         ("link600", 30),
         ("link4k", 12),
-        pytest.param("link4k", 40, marks=pytest.mark.slow, id="link4k-40"),
     ],
 )
 def test_validate_long_inputs_through_a_noisy_link(

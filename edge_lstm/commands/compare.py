@@ -38,9 +38,11 @@ def run_comparison(
     """Shared by compare-cells and `demo --cell A --cell B`."""
     from edge_lstm.compare import compare_cells, comparison_table, write_comparison
     from edge_lstm.data import check_output_folder
+    from edge_lstm.train import load_training_data
 
     check_output_folder(work_dir, "--work")
     check_output_folder(out_dir, "-o")
+    load_training_data(dataset, seed)  # a bad dataset is refused before the first training
     echo = (lambda line: click.echo(line, err=True)) if as_json else click.echo
     doc = compare_cells(
         dataset,
