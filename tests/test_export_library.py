@@ -523,3 +523,19 @@ def test_named_firmware_folder_builds_with_the_app_calling_the_named_model(tmp_p
     symbols = run(["nm", str(out / "build" / "firmware.elf")])
     assert re.search(r" T gesture_invoke$", symbols, flags=re.M)
     assert not re.search(r" T el_model_invoke$", symbols, flags=re.M)
+
+
+def test_whole_sequence_note_names_the_models_own_functions(tmp_path: Path) -> None:
+    """A Bidirectional model runs as a whole-sequence graph: the note says which of the
+    exported functions buffer the steps, under the name the user chose."""
+    from arch_zoo import arch_tflite_path
+
+    model = str(arch_tflite_path("bilstm-concat"))
+    for name, expected in (("wake", "wake_step()"), (None, "el_model_step()")):
+        out = tmp_path / (name or "default")
+        args = ["export", model, "--format", "cmake-lib", "-o", str(out)]
+        result = CliRunner().invoke(main, args + (["--name", name] if name else []))
+        assert result.exit_code == 0, result.output
+        note = [line for line in result.output.splitlines() if "whole sequences" in line]
+        assert len(note) == 1 and expected in note[0], result.output
+        assert (out / "include" / f"{name or DEFAULT_NAME}.h").is_file()

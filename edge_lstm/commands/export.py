@@ -150,9 +150,10 @@ def export(
             f"{result.format} project)"
         )
     if result.details.get("execution") == "whole_sequence":
+        c_name = result.details.get("name", "el_model")
         click.echo(
-            "the model needs whole sequences (a whole-sequence graph): el_model_step() buffers "
-            "the steps and el_model_output() answers once all of them are in"
+            f"the model needs whole sequences (a whole-sequence graph): {c_name}_step() "
+            f"buffers the steps and {c_name}_output() answers once all of them are in"
         )
     if result.format != "make":
         hint = BUILD_HINTS[result.format].format(
