@@ -189,7 +189,7 @@ def test_digits_int8_accuracy_within_one_point_of_float(tmp_path: Path, arch: st
     from edge_lstm.train import train
 
     result = train(
-        "digits", tmp_path / "digits.keras", hidden=32, epochs=25, progress=False, arch=arch
+        "digits", tmp_path / "digits.keras", hidden=32, epochs=12, progress=False, arch=arch
     )
     code, output, out = _quantize(tmp_path, result.model_path, result.train_path)
     assert code == 0, output
