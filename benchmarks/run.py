@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -60,9 +61,12 @@ class BenchModel:
     outputs: int = 8
     seed: int = 0
     cell: str = "lstm"  # "gru" or "rnn" (SimpleRNN): edge-lstm's own integer cells
+    arch: str = ""  # a name of ARCHITECTURES: the layers around the LSTM people train
 
     @property
     def name(self) -> str:
+        if self.arch:
+            return f"{self.arch}-h{self.hidden}-t{self.timesteps}-f{self.features}"
         if self.cell != "lstm":
             return f"{self.cell}-h{self.hidden}-t{self.timesteps}-f{self.features}"
         return f"h{self.hidden}-t{self.timesteps}-f{self.features}-l{self.layers}"
@@ -72,6 +76,8 @@ class BenchModel:
         fields = asdict(self)
         if self.cell == "lstm":
             del fields["cell"]  # the LSTM models keep their cached conversions
+        if not self.arch:
+            del fields["arch"]
         text = json.dumps(fields, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:10]
 
@@ -93,6 +99,39 @@ def recurrent_models() -> list[BenchModel]:
     return [
         BenchModel(h, 32, 6, 1, cell=cell) for cell in ("gru", "rnn", "lstm") for h in (16, 32, 64)
     ]
+
+
+#: Architectures around the LSTM (docs/supported_models.md), at sizes of real sensor and audio
+#: models: name -> the tf_keras layers after the Input, given keras.layers and the hidden size.
+ARCHITECTURES: dict[str, Callable[[Any, int], list[Any]]] = {
+    # DeepConvLSTM-style IMU front end: two convolutions, pooling, one LSTM
+    "conv-lstm": lambda L, h: [
+        L.Conv1D(16, 5, activation="relu"),
+        L.Conv1D(16, 5, activation="relu"),
+        L.MaxPooling1D(2),
+        L.LSTM(h),
+        L.Dense(8, activation="softmax"),
+    ],
+    "bilstm": lambda L, h: [L.Bidirectional(L.LSTM(h)), L.Dense(8, activation="softmax")],
+    "lstm-gap": lambda L, h: [
+        L.LSTM(h, return_sequences=True),
+        L.GlobalAveragePooling1D(),
+        L.Dense(8, activation="softmax"),
+    ],
+    # an anomaly detector: normalized input, one-vs-rest sigmoid head
+    "norm-lstm-sigmoid": lambda L, h: [
+        L.Normalization(mean=[0.0] * 6, variance=[4.0] * 6),
+        L.LSTM(h),
+        L.Dense(16, activation="tanh"),
+        L.Dense(1, activation="sigmoid"),
+    ],
+}
+
+
+def architecture_models() -> list[BenchModel]:
+    """Not in the grid, chosen by --models: the ARCHITECTURES at hidden 32 over 64 steps of
+    6 channels (an IMU window)."""
+    return [BenchModel(32, 64, 6, 1, arch=name) for name in ARCHITECTURES]
 
 
 @dataclass(frozen=True)
@@ -194,6 +233,9 @@ def build_keras(model: BenchModel) -> Any:
 
     tf_keras.utils.set_random_seed(model.seed)
     layers: list[Any] = [tf_keras.Input(shape=(model.timesteps, model.features), batch_size=1)]
+    if model.arch:
+        around = ARCHITECTURES[model.arch](tf_keras.layers, model.hidden)
+        return tf_keras.Sequential(layers + around)
     cell = {"lstm": "LSTM", "gru": "GRU", "rnn": "SimpleRNN"}[model.cell]
     for i in range(model.layers):
         layer = getattr(tf_keras.layers, cell)
@@ -270,6 +312,7 @@ def measure(
         "timesteps": model.timesteps,
         "features": model.features,
         "layers": model.layers,
+        "arch": model.arch or None,
         "macs_per_inference": macs,
         "instructions": min(counts),
         "instructions_per_mac": round(min(counts) / macs, 3),
@@ -784,7 +827,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--boards", nargs="+", default=list(EMULATED_BOARDS), choices=EMULATED_BOARDS
     )
-    parser.add_argument("--models", nargs="+", help="only these grid models (by name)")
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        help="only these models (by name): the grid's, gru-/rnn-/lstm-hH-t32-f6 (H 16, 32, 64) "
+        "and the architectures conv-lstm, bilstm, lstm-gap, norm-lstm-sigmoid (-h32-t64-f6)",
+    )
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "results")
     parser.add_argument("--name", help="results file stem (default: quick or grid)")
     parser.add_argument("--jobs", type=int, default=2, help="firmwares measured in parallel")
@@ -856,7 +904,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         models = grid()
         if args.models:
-            models = [m for m in models + recurrent_models() if m.name in set(args.models)]
+            known = models + recurrent_models() + architecture_models()
+            models = [m for m in known if m.name in set(args.models)]
         chosen = variants(args.boards, tuple(args.weights))
         repeats, link_samples = args.repeats, LINK_SAMPLES
     name = args.name or ("quick" if args.quick else "grid")

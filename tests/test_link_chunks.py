@@ -210,6 +210,30 @@ def test_a_lost_request_chunk_is_sent_again(position: str, offset: int) -> None:
     assert stats.frames_sent == stats.exchanges + stats.retries
 
 
+def test_a_clean_link_sends_each_request_as_one_burst() -> None:
+    """On a clean line every PUT of a 600-byte input and its RUN leave before the first
+    acknowledgement comes back: one wait per sample, not four."""
+    x, golden = link_inputs("link600", 3)
+    with QemuBoard(link_firmware("link600"), get_board("qemu-cortex-m4")) as qemu:
+        with tapped(qemu, passthrough) as (port, tap), Device(port) as device:
+            outputs = np.stack([device.infer(sample)[0] for sample in x])
+            stats = device.stats
+    np.testing.assert_array_equal(outputs, golden)  # every output byte
+    assert stats.retries == 0 and stats.timeouts == 0
+    transfers = {put_fields(f)[0] for f, _ in tap.sent("to_device", MsgType.PUT)}
+    assert len(transfers) == 3
+    for xfer in transfers:
+        order = [
+            (direction, frame.type)
+            for direction, frame, _ in tap.log
+            if (frame.type == MsgType.PUT and put_fields(frame)[0] == xfer)
+            or (frame.type == MsgType.PUT_ACK and PUT_ACK.unpack(frame.payload)["xfer"] == xfer)
+            or (frame.type == MsgType.RUN and RUN_REQUEST.unpack(frame.payload)["xfer"] == xfer)
+        ]
+        assert order[:4] == [("to_device", MsgType.PUT)] * 3 + [("to_device", MsgType.RUN)]
+        assert order[4:] == [("to_host", MsgType.PUT_ACK)] * 3
+
+
 def test_a_duplicated_final_chunk_changes_nothing() -> None:
     """The last chunk arrives twice (the tap) and is sent again by hand after the RUN."""
     doubled: list[Frame] = []

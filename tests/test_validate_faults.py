@@ -104,7 +104,12 @@ def test_validate_survives_a_board_reset_mid_run(tmp_path: Path) -> None:
     print(f"reset after {sent['frames']} traced chunks; link: {report.link}")
     assert reset_done.is_set()
     assert report.samples == 60 and report.mismatched_bytes == 0
-    assert report.link["resumes"] >= 1  # the device held less than had been sent
+    # The reset cost the harness something, and it recovered. On a clean link a sample's chunks
+    # go out as one burst: a reset after some were acknowledged shows as the device holding
+    # less (a resume); one before any acknowledgement cannot be told from frames lost on the
+    # line (a retry). tests/test_link_chunks.py pins the resume path with resets placed on
+    # acknowledgements.
+    assert report.link["resumes"] + report.link["retries"] >= 1
     golden = tflm_outputs(tflite_bytes("kws"), x)
     assert np.array_equal(outputs.reshape(golden.shape), golden)
 

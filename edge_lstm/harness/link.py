@@ -243,10 +243,14 @@ class Link:
         if retry:
             self.stats.retries += 1
             self._log(f"retry {_type_name(frame.type)} seq={frame.seq}: {why}")
-        else:
+        self.send(frame, counted=not retry)
+        return self.await_answer(frame, timeout=timeout, answers=answers)
+
+    def send(self, frame: Frame, *, counted: bool = True) -> None:
+        """Put ``frame`` on the line without waiting: a burst of chunks sends several before
+        reading their answers (``await_answer``), in order."""
+        if counted:
             self.stats.exchanges += 1
-        accepted = {response_type(frame.type)} if answers is None else set(answers)
-        accepted.add(MsgType.ERROR)
         # The leading delimiter ends whatever partial frame the device holds. A chunk gets a
         # second trailing one, which ends it even when the line drops the first (an empty frame
         # is ignored) where a lost end would cost a timeout; a request that runs the model does
@@ -255,7 +259,34 @@ class Link:
         delimiter = bytes([cobs.DELIMITER])
         tail = delimiter if frame.type in CHUNK_TYPES else b""  # encode_frame ends in one
         self._send(frame, delimiter + encode_frame(frame) + tail)
+
+    def await_answer(
+        self, frame: Frame, *, timeout: float, answers: Collection[int] | None = None
+    ) -> tuple[Frame | None, Miss | None]:
+        """The answer to ``frame``, sent before: a type in ``answers`` (default the response
+        type) or a final ERROR, with its sequence number; other frames are stale."""
+        accepted = {response_type(frame.type)} if answers is None else set(answers)
+        accepted.add(MsgType.ERROR)
         return self._await(accepted, frame.seq, timeout)
+
+    def drain(self, quiet: float, limit: float) -> int:
+        """Read and drop what the device still sends until the line has been quiet for
+        ``quiet`` seconds (or ``limit`` has passed): the answers to a burst whose exchange
+        failed part way, which would otherwise be read as answers to what comes next.
+        Returns the bytes dropped."""
+        dropped = 0
+        start = last = time.monotonic()
+        while time.monotonic() - last < quiet and time.monotonic() - start < limit:
+            try:
+                data = self._port.read(max(1, self._port.in_waiting))
+            except serial.SerialException as err:
+                raise LinkError(f"{self.port_url}: read failed: {err}") from err
+            if data:
+                dropped += len(data)
+                last = time.monotonic()
+        self._reader.discard()
+        self._log(f"drained {dropped} bytes")
+        return dropped
 
     def resync(self) -> None:
         """Drop what is buffered either side: a delimiter out, pending input discarded."""
