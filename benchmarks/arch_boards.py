@@ -32,10 +32,18 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-BOARDS = ("qemu-cortex-m0", "qemu-cortex-m3", "qemu-cortex-m4", "qemu-cortex-m7", "qemu-cortex-m55")
+#: board variants: a board, or a board with -nodsp (built with -DEL_USE_DSP=0: the plain path)
+BOARDS = (
+    "qemu-cortex-m0",
+    "qemu-cortex-m3",
+    "qemu-cortex-m4",
+    "qemu-cortex-m4-nodsp",
+    "qemu-cortex-m7",
+    "qemu-cortex-m55",
+)
 
 
-def run_one(name: str, board_name: str, count: int, work: Path) -> dict[str, Any]:
+def run_one(name: str, variant: str, count: int, work: Path) -> dict[str, Any]:
     from arch_zoo import ARCHS, arch_tflite_path, inputs_int8
     from model_zoo import tflm_outputs
 
@@ -43,6 +51,7 @@ def run_one(name: str, board_name: str, count: int, work: Path) -> dict[str, Any
     from edge_lstm.export import export_project
     from edge_lstm.validate import validate
     from targets.build import build_project
+    from targets.project import OPT
     from targets.qemu import QemuBoard
     from targets.registry import get_board
 
@@ -51,15 +60,17 @@ def run_one(name: str, board_name: str, count: int, work: Path) -> dict[str, Any
     x[0], x[1] = 127, -128
     want = tflm_outputs(model.read_bytes(), x).reshape(count, -1)
     np.savez(work / "x.npz", x=x)
-    exported = export_project(model, board_name, work / f"{name}-{board_name}")
-    elf = build_project(exported.out_dir).elf
+    board_name = variant.removesuffix("-nodsp")
+    exported = export_project(model, board_name, work / f"{name}-{variant}")
+    opt = f"{OPT} -DEL_USE_DSP=0" if variant.endswith("-nodsp") else OPT
+    elf = build_project(exported.out_dir, opt=opt).elf
     start = time.perf_counter()
     with QemuBoard(elf, get_board(board_name)) as board:
         report, outputs = validate(model, load_data(work / "x.npz"), [board.port], progress=False)
     got = np.asarray(outputs).reshape(count, -1)
     return {
         "model": name,
-        "board": board_name,
+        "board": variant,
         "samples": report.samples,
         "mismatched_bytes_vs_reference": report.mismatched_bytes,
         "mismatched_bytes_vs_tflm": int(np.count_nonzero(got != want)),
