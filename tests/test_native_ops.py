@@ -193,7 +193,7 @@ int main(void)
 def run_host(cases: list[Case], tmp: Path, flags: list[str]) -> list[np.ndarray]:
     """Outputs [N, output bytes] of every case, from the program built with the host gcc."""
     if CC is None:
-        pytest.skip("no host C compiler")
+        require("gcc")  # fails in CI (scripts/setup.sh installs gcc), skips elsewhere
     src = tmp / "ops_test.c"
     src.write_text(c_source(cases, embed_inputs=False))
     exe = tmp / f"ops_test_{hashlib.sha256(' '.join(flags).encode()).hexdigest()[:8]}"
