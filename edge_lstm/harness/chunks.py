@@ -202,8 +202,8 @@ class ChunkedLink:
     def _staged(self, msg_type: int, payload: bytes, run_timeout: float, floor: float) -> Frame:
         xfer = self._xfer = (self._xfer + 1) & 0xFFFF
         answers = {response_type(msg_type), MsgType.HELD}
-        # While the link is clean (the chunk size at its ceiling) every PUT and the RUN go out
-        # in one burst and their answers are read after: one wait instead of one per chunk.
+        # While the link is clean (ChunkSize.burst) every PUT and the RUN go out in one burst
+        # and their answers are read after: one wait instead of one per chunk.
         burst = self.chunk.burst
         if not burst:
             self._put(xfer, payload, 0)

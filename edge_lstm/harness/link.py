@@ -277,10 +277,7 @@ class Link:
         dropped = 0
         start = last = time.monotonic()
         while time.monotonic() - last < quiet and time.monotonic() - start < limit:
-            try:
-                data = self._port.read(max(1, self._port.in_waiting))
-            except serial.SerialException as err:
-                raise LinkError(f"{self.port_url}: read failed: {err}") from err
+            data = self._read_some()
             if data:
                 dropped += len(data)
                 last = time.monotonic()
@@ -315,10 +312,7 @@ class Link:
         deadline = time.monotonic() + timeout
         last_byte = time.monotonic()
         while time.monotonic() < deadline:
-            try:
-                data = self._port.read(max(1, self._port.in_waiting))
-            except serial.SerialException as err:
-                raise LinkError(f"{self.port_url}: read failed: {err}") from err
+            data = self._read_some()
             if data:
                 last_byte = time.monotonic()
                 events = self._reader.feed(data)
@@ -350,6 +344,13 @@ class Link:
                 return None, miss
         self.stats.timeouts += 1
         return None, Miss(f"no answer in {timeout:.2f} s")
+
+    def _read_some(self) -> bytes:
+        """What has arrived, or the bytes of one read slice (READ_SLICE) when nothing has."""
+        try:
+            return self._port.read(max(1, self._port.in_waiting))
+        except serial.SerialException as err:
+            raise LinkError(f"{self.port_url}: read failed: {err}") from err
 
     def _on_bad_frame(self, error: FrameError) -> None:
         self._log(f"<< bad frame: {error}\n{hexdump(error.data)}")
